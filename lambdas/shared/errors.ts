@@ -1,0 +1,70 @@
+/**
+ * Named errors thrown by Continuum's Lambda handlers.
+ *
+ * Step Functions matches Retry/Catch rules on the error's `name`, so each name here is part of
+ * the contract between handlers and the state machine: renaming one is a breaking change.
+ */
+
+/** Base class: every error a handler throws on purpose is one of these. */
+export abstract class ContinuumError extends Error {
+  abstract override readonly name: string;
+  /** HTTP status that caused the error, when there was one. */
+  readonly status?: number;
+
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+  }
+}
+
+/** 429: the API asked us to slow down. Retried by the state machine with backoff. */
+export class RateLimitedError extends ContinuumError {
+  readonly name = 'RateLimited';
+  /** Seconds the server asked us to wait (Retry-After), when it said. */
+  readonly retryAfterSeconds?: number;
+  constructor(message: string, options: { status?: number; retryAfterSeconds?: number } = {}) {
+    super(message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** 5xx, connection reset/refused, or no answer within the HTTP timeout. Retried. */
+export class TransientApiError extends ContinuumError {
+  readonly name = 'TransientApiError';
+}
+
+/** 400/409/422…: the API refused the request. Retrying will not help. */
+export class ApiRejectedError extends ContinuumError {
+  readonly name = 'ApiRejected';
+}
+
+/** 404: the job, project, dataset or universe does not exist. */
+export class NotFoundError extends ContinuumError {
+  readonly name = 'NotFound';
+}
+
+/** 401/403: the credentials in the secret are wrong, expired or lack a privilege. */
+export class AuthError extends ContinuumError {
+  readonly name = 'AuthFailed';
+}
+
+/** The API answered 2xx but the body is not what its contract says. */
+export class MalformedResponseError extends ContinuumError {
+  readonly name = 'MalformedResponse';
+}
+
+/** The secret exists but does not hold what this system needs (fields missing, not JSON…). */
+export class BadSecretError extends ContinuumError {
+  readonly name = 'BadSecret';
+}
+
+/** The task input did not match what the handler expects (a synth/ASL bug, never user data). */
+export class BadTaskInputError extends ContinuumError {
+  readonly name = 'BadTaskInput';
+}
+
+/** Error names the state machine retries. Everything else is caught and fails the step. */
+export const RETRYABLE_ERRORS = {
+  rateLimited: ['RateLimited'],
+  transient: ['TransientApiError'],
+} as const;
