@@ -1,0 +1,50 @@
+/**
+ * The frame every Continuum handler shares: environment → settings, the secret via middy,
+ * task-input validation, a logger, and one log line per failure. Each handler file only says
+ * which single API call it makes and how the answer maps to a result.
+ */
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { handlerSettings, type HandlerEnvironment, type HandlerSettings } from './environment';
+import { parseEvent } from './job-result';
+import { Logger } from './logger';
+import { withSecret, type SecretValue } from './secret';
+
+export interface HandlerArgs<TEvent> {
+  readonly event: TEvent;
+  readonly settings: HandlerSettings;
+  readonly secret: SecretValue;
+  readonly logger: Logger;
+}
+
+export type LambdaHandler<TResult> = (event: unknown, context: Context) => Promise<TResult>;
+
+/** A handler factory: `create(env)` builds the handler for one deployed function's settings. */
+export function apiHandler<TEvent, TResult>(
+  name: string,
+  eventSchema: z.ZodType<TEvent>,
+  run: (args: HandlerArgs<TEvent>) => Promise<TResult>,
+): (env?: HandlerEnvironment) => LambdaHandler<TResult> {
+  return (env = process.env) => {
+    const settings = handlerSettings(env);
+    const base = new Logger({ handler: name });
+    return withSecret<unknown, TResult>({ secretName: settings.secretName, endpoint: settings.secretsEndpoint }, async (rawEvent, secret, context) => {
+      const logger = base.child({ requestId: context.awsRequestId });
+      try {
+        const event = parseEvent(eventSchema, rawEvent, name);
+        const result = await run({ event, settings, secret, logger });
+        logger.info('done', { result });
+        return result;
+      } catch (error) {
+        logger.error('failed', { error: (error as Error).name, reason: (error as Error).message });
+        throw error;
+      }
+    });
+  };
+}
+
+/** The exported Lambda `handler`: built from `process.env` on first use. */
+export function lambdaEntry<TResult>(create: (env?: HandlerEnvironment) => LambdaHandler<TResult>): LambdaHandler<TResult> {
+  let handler: LambdaHandler<TResult> | undefined;
+  return (event, context) => (handler ??= create(process.env))(event, context);
+}

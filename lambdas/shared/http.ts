@@ -1,0 +1,118 @@
+/**
+ * The single HTTP call a handler makes: Node's fetch with a timeout, and every non-2xx answer
+ * or network failure turned into a named error the state machine knows how to handle.
+ */
+import {
+  ApiRejectedError,
+  ContinuumError,
+  AuthError,
+  MalformedResponseError,
+  NotFoundError,
+  RateLimitedError,
+  TransientApiError,
+} from './errors';
+import type { Logger } from './logger';
+
+export interface ApiRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly headers?: Record<string, string>;
+  /** A string or a stream (streams are sent without buffering the whole body). */
+  readonly body?: string | ReadableStream<Uint8Array>;
+  readonly timeoutMs: number;
+  /** Extracts the server's own error message from an error body (JSON, XML, HTML, text). */
+  readonly errorMessage?: (body: string) => string | undefined;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+const MAX_MESSAGE = 1000;
+
+export async function callApi(request: ApiRequest, logger?: Logger): Promise<ApiResponse> {
+  const { method, url, headers, body, timeoutMs } = request;
+  const where = `${method} ${new URL(url).pathname}`;
+  const started = Date.now();
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+    text = await response.text();
+  } catch (error) {
+    const reason = describeFetchFailure(error, timeoutMs);
+    logger?.warn('API call failed', { call: where, reason, ms: Date.now() - started });
+    // A request body stream that failed (e.g. a bad records line) is our input's fault, not the API's.
+    const cause = (error as { cause?: unknown }).cause;
+    if (error instanceof ContinuumError) throw error;
+    if (cause instanceof ContinuumError) throw cause;
+    throw new TransientApiError(`${where}: ${reason}`, { cause: error });
+  }
+  logger?.info('API call', { call: where, status: response.status, ms: Date.now() - started });
+  if (response.ok) return { status: response.status, headers: response.headers, body: text };
+  throw errorForStatus(where, response, text, request.errorMessage ?? defaultErrorMessage);
+}
+
+function errorForStatus(where: string, response: Response, body: string, extract: (body: string) => string | undefined): Error {
+  const status = response.status;
+  const serverMessage = cut(extract(body) ?? (body.trim() || response.statusText));
+  const message = `${where} answered ${status}: ${serverMessage}`;
+  if (status === 429) {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return new RateLimitedError(message, { status, retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined });
+  }
+  if (status === 401 || status === 403) return new AuthError(message, { status });
+  if (status === 404) return new NotFoundError(message, { status });
+  if (status >= 500 || status === 408) return new TransientApiError(message, { status });
+  return new ApiRejectedError(message, { status });
+}
+
+/** JSON `message`/`error`, XML `<message>` elements, or the text of an HTML page. */
+export function defaultErrorMessage(body: string): string | undefined {
+  const trimmed = body.trim();
+  if (!trimmed) return undefined;
+  try {
+    const json = JSON.parse(trimmed) as Record<string, unknown>;
+    const parts = [json.error_name ?? json.error ?? json.reason, json.message ?? json.detail].filter((p) => typeof p === 'string');
+    if (parts.length > 0) return parts.join(': ');
+  } catch {
+    // not JSON
+  }
+  const xmlMessages = [...trimmed.matchAll(/<message>([\s\S]*?)<\/message>/g)].map((m) => m[1].trim());
+  if (xmlMessages.length > 0) return xmlMessages.join(' ');
+  if (/^<(!doctype|html|body)/i.test(trimmed)) {
+    const pre = /<pre>([\s\S]*?)<\/pre>/i.exec(trimmed)?.[1];
+    const title = /<title>([\s\S]*?)<\/title>/i.exec(trimmed)?.[1] ?? /<h[12]>([\s\S]*?)<\/h[12]>/i.exec(trimmed)?.[1];
+    return [title, pre].filter(Boolean).join(': ').replace(/\s+/g, ' ').trim() || 'HTML error page';
+  }
+  return trimmed;
+}
+
+/** Parse a JSON body, or fail the step with MalformedResponse naming the call. */
+export function parseJsonBody(where: string, body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new MalformedResponseError(`${where}: answer is not valid JSON: ${cut(body, 200)}`);
+  }
+}
+
+export function cut(text: string, max = MAX_MESSAGE): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… [cut ${text.length - max} characters]`;
+}
+
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
+  const code = err.cause?.code;
+  if (code) return `connection failed (${code})`;
+  return err.cause?.message ?? err.message;
+}

@@ -1,0 +1,64 @@
+/**
+ * Reading the API secret: middy's secrets-manager middleware fetches it once per cold start
+ * (cached five minutes, so a rotation is picked up) and the handler gets it wrapped in a
+ * `SecretValue` that prints as `[redacted]`, so it cannot end up in a log line or a result.
+ */
+import middy from '@middy/core';
+import secretsManager from '@middy/secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { BadSecretError } from './errors';
+
+export class SecretValue {
+  readonly #value: unknown;
+  constructor(value: unknown) {
+    this.#value = value;
+  }
+  /** The secret itself. Use it only to build a request header. */
+  reveal(): unknown {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'SecretValue([redacted])';
+  }
+}
+
+export interface SecretSettings {
+  readonly secretName: string;
+  /** Secrets Manager endpoint override (the local runner's stand-in); AWS's endpoint otherwise. */
+  readonly endpoint?: string;
+}
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+/** Wrap a handler so it receives the secret named in `settings`. */
+export function withSecret<TEvent, TResult>(
+  settings: SecretSettings,
+  handler: (event: TEvent, secret: SecretValue, context: Context) => Promise<TResult>,
+): (event: TEvent, context: Context) => Promise<TResult> {
+  return middy<TEvent, TResult, Error, Context & { apiSecret?: unknown }>()
+    .use(
+      secretsManager({
+        AwsClient: SecretsManagerClient,
+        awsClientOptions: settings.endpoint ? { endpoint: settings.endpoint } : {},
+        fetchData: { apiSecret: settings.secretName },
+        setToContext: true,
+        // One cache entry per secret and endpoint: several pipelines can share a process locally.
+        cacheKey: `continuum-secret:${settings.endpoint ?? 'aws'}:${settings.secretName}`,
+        cacheExpiry: FIVE_MINUTES,
+        disablePrefetch: true,
+      }),
+    )
+    .handler(async (event, context) => {
+      if (context.apiSecret === undefined || context.apiSecret === null || context.apiSecret === '') {
+        throw new BadSecretError(`secret '${settings.secretName}' has no value`);
+      }
+      return handler(event, new SecretValue(context.apiSecret), context);
+    }) as unknown as (event: TEvent, context: Context) => Promise<TResult>;
+}

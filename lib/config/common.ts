@@ -1,0 +1,139 @@
+/**
+ * Config pieces every system shares: pipeline identity, schedule, polling, retries, HTTP.
+ * Each system's own step kinds live with its provider (lib/providers/<system>/config.ts).
+ */
+import { z } from 'zod';
+
+/** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
+export const pipelineName = z
+  .string({ error: 'required' })
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 characters: lowercase letters, digits and dashes, starting with a letter');
+
+/** Secrets Manager secret name (not ARN): the handler reads the value at run time. */
+export const secretName = z
+  .string({ error: 'required' })
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)');
+
+const RATE_UNITS = ['minute', 'minutes', 'hour', 'hours', 'day', 'days'] as const;
+
+/** Seconds between two runs for a `rate(...)` expression, undefined for `cron(...)`. */
+export function rateSeconds(expression: string): number | undefined {
+  const match = /^rate\((\d+) (\w+)\)$/.exec(expression);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2].replace(/s$/, '');
+  return value * (unit === 'minute' ? 60 : unit === 'hour' ? 3600 : 86400);
+}
+
+/** Why an EventBridge schedule expression is invalid, or undefined when it is valid. */
+export function scheduleExpressionProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (\w+)\)$/.exec(expression);
+  if (rate) {
+    const [, value, unit] = rate;
+    if (!(RATE_UNITS as readonly string[]).includes(unit)) return `rate unit must be one of ${RATE_UNITS.join(', ')}`;
+    if (Number(value) < 1) return 'rate value must be a positive whole number';
+    if (Number(value) === 1 && unit.endsWith('s')) return `use singular '${unit.slice(0, -1)}' for a rate of 1`;
+    if (Number(value) > 1 && !unit.endsWith('s')) return `use plural '${unit}s' for a rate above 1`;
+    return undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron) {
+    const fields = cron[1].trim().split(/\s+/);
+    if (fields.length !== 6) return `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+    const [dayOfMonth, , dayOfWeek] = fields.slice(2);
+    if (dayOfMonth !== '?' && dayOfWeek !== '?') return "cron must use '?' in day-of-month or day-of-week";
+    if (!/^[\d*,/-]+$/.test(fields[0]) || !/^[\d*,/-]+$/.test(fields[1])) return 'cron minutes and hours must be numbers, ranges, lists or *';
+    return undefined;
+  }
+  return "must be 'rate(<n> <unit>)' or 'cron(<6 fields>)'";
+}
+
+export const scheduleSchema = z
+  .object({
+    /** `rate(1 hour)` or `cron(0 2 * * ? *)`, as EventBridge Scheduler takes them. */
+    expression: z.string({ error: 'required' }).superRefine((value, ctx) => {
+      const problem = scheduleExpressionProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    /** Deploy the schedule disabled (runs only when started by hand). */
+    enabled: z.boolean().default(true),
+    /** IANA time zone for cron expressions. */
+    timezone: z.string().default('UTC'),
+    /** Execution input sent by the schedule (e.g. `{ mlConfigurationChanged: false }`). */
+    input: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const pollingSchema = z
+  .object({
+    /** First wait after submitting a job. */
+    initialIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    /** Waits grow by `backoffRate` until they reach this. */
+    maxIntervalSeconds: z.number().int().min(1).max(3600).default(300),
+    backoffRate: z.number().min(1).max(10).default(2),
+    /** A job still running after this long fails the run with `JobTimedOut`. */
+    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+  })
+  .strict()
+  .refine((p) => p.maxIntervalSeconds >= p.initialIntervalSeconds, {
+    message: 'maxIntervalSeconds must be at least initialIntervalSeconds',
+    path: ['maxIntervalSeconds'],
+  })
+  .refine((p) => p.timeoutMinutes * 60 >= p.initialIntervalSeconds, {
+    message: 'timeoutMinutes must be at least the first polling interval',
+    path: ['timeoutMinutes'],
+  });
+
+const retrierSchema = z
+  .object({
+    intervalSeconds: z.number().int().min(1).max(600),
+    maxAttempts: z.number().int().min(0).max(20),
+    backoffRate: z.number().min(1).max(10),
+  })
+  .strict();
+
+export const retrySchema = z
+  .object({
+    /** 429 Too Many Requests. */
+    rateLimited: retrierSchema.default({ intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 }),
+    /** 5xx, connection errors, HTTP timeouts. */
+    transient: retrierSchema.default({ intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 }),
+  })
+  .strict();
+
+export const httpSchema = z
+  .object({
+    /** One HTTP call's timeout inside a handler; the Lambda timeout is set above it. */
+    timeoutSeconds: z.number().int().min(1).max(600).default(20),
+  })
+  .strict();
+
+/** Fields every pipeline has, whatever its system. */
+export const basePipelineShape = {
+  name: pipelineName,
+  description: z.string().max(256).optional(),
+  secretName,
+  schedule: scheduleSchema.optional(),
+  polling: pollingSchema.default({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 120 }),
+  retry: retrySchema.default({
+    rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
+    transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
+  }),
+  http: httpSchema.default({ timeoutSeconds: 20 }),
+};
+
+/** Optional display names every step takes: they become Step Functions state names. */
+export const stepDisplayShape = {
+  /** The submit state's name, e.g. "Refresh golden records export". */
+  name: z.string().min(3).max(60).regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only').optional(),
+  /** What the job produces, used in "Wait for <subject>", e.g. "golden records export". */
+  subject: z.string().min(3).max(50).regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only').optional(),
+};
+
+/** A remote id: Tamr ids are numbers in some answers and strings in others. */
+export const remoteId = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+
+export type Schedule = z.output<typeof scheduleSchema>;
+export type Polling = z.output<typeof pollingSchema>;
+export type Retry = z.output<typeof retrySchema>;
+export type Http = z.output<typeof httpSchema>;

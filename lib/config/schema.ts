@@ -1,0 +1,39 @@
+/**
+ * The pipelines file: `pipelines:` is a list of pipelines, each a discriminated union on `system`.
+ * Adding a system = adding its provider's pipeline schema to `pipelineSchema`.
+ */
+import { z } from 'zod';
+import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
+
+const systemSchemas = [tamrMasteringPipelineSchema] as const;
+
+export const SYSTEMS = systemSchemas.map((schema) => schema.shape.system.value);
+
+export const pipelineSchema = z.discriminatedUnion('system', systemSchemas, {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union') return undefined;
+    const system = (issue.input as { system?: unknown } | undefined)?.system;
+    return system === undefined
+      ? `system: required (one of ${SYSTEMS.join(', ')})`
+      : `system: unknown system '${String(system)}'; expected one of ${SYSTEMS.join(', ')}`;
+  },
+});
+
+export const pipelinesFileSchema = z
+  .object({
+    pipelines: z.array(pipelineSchema, { error: 'required: a list of pipelines' }).min(1, 'needs at least one pipeline'),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, number>();
+    file.pipelines.forEach((pipeline, index) => {
+      const first = seen.get(pipeline.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', index, 'name'], message: `duplicate pipeline name '${pipeline.name}' (also pipelines[${first}])` });
+      } else seen.set(pipeline.name, index);
+    });
+  });
+
+export type PipelinesFile = z.output<typeof pipelinesFileSchema>;
+export type PipelineConfig = z.output<typeof pipelineSchema>;
+export type SystemName = PipelineConfig['system'];

@@ -1,0 +1,58 @@
+/**
+ * What a provider tells the generic constructs about one remote job: which handler submits it,
+ * which handler reads its status, and the names people see in the Step Functions console.
+ */
+import { fileURLToPath } from 'node:url';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A Lambda handler module in `lambdas/`. One function is deployed per pipeline and handler. */
+export interface HandlerRef {
+  /** Stable id, e.g. `tamr-mastering/get-operation`; also the file under `lambdas/` without `.ts`. */
+  readonly id: string;
+  /** Absolute path of the handler's entry file (for esbuild and the local runner). */
+  readonly entry: string;
+  /** Streams large bodies: gets the 15-minute Lambda timeout and a matching HTTP timeout. */
+  readonly longRunning?: boolean;
+}
+
+/** One invocation of a handler with the step's static parameters. */
+export interface HandlerCall {
+  readonly handler: HandlerRef;
+  /** Sent as the Lambda payload (the status task adds `jobId`). Never holds secrets. */
+  readonly payload: Record<string, JsonValue>;
+  /** `s3://bucket/key` objects the handler reads: the function is granted s3:GetObject on them. */
+  readonly readsS3?: readonly string[];
+}
+
+/** A remote job: submit, then (when `status` is set) poll until terminal. */
+export interface JobSpec {
+  /** Unique in the pipeline, camelCase; the job's summary lands at `$.steps.<key>`. */
+  readonly key: string;
+  /** The submit state's name, read like the seed's steps: "Refresh record clusters". */
+  readonly title: string;
+  /** What the job produces: "record clusters" → "Wait for record clusters". */
+  readonly subject: string;
+  readonly submit: HandlerCall;
+  /** Reads the job's state. Omitted for synchronous APIs whose submit answer is final. */
+  readonly status?: HandlerCall;
+  /** Stops the remote job when it exceeds its timeout (best effort). */
+  readonly stop?: HandlerCall;
+  /** Run the job only when this boolean execution-input field is true; skip it otherwise. */
+  readonly runIf?: { readonly inputFlag: string };
+}
+
+/** Resolve a handler entry under `lambdas/` from its id. */
+export function handlerRef(id: string, options: { longRunning?: boolean } = {}): HandlerRef {
+  return { id, entry: fileURLToPath(new URL(`../../lambdas/${id}.ts`, import.meta.url)), ...options };
+}
+
+/** `refreshDataset`, `refreshDataset2`, ...: unique keys for repeated step kinds. */
+export function uniqueKeys(kinds: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  return kinds.map((kind) => {
+    const n = (counts.get(kind) ?? 0) + 1;
+    counts.set(kind, n);
+    return n === 1 ? kind : `${kind}${n}`;
+  });
+}
