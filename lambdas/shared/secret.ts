@@ -46,7 +46,10 @@ export function withSecret<TEvent, TResult>(
     .use(
       secretsManager({
         AwsClient: SecretsManagerClient,
-        awsClientOptions: settings.endpoint ? { endpoint: settings.endpoint } : {},
+        // Locally the stand-in Secrets Manager needs no real credentials.
+        awsClientOptions: settings.endpoint
+          ? { endpoint: settings.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+          : {},
         fetchData: { apiSecret: settings.secretName },
         setToContext: true,
         // One cache entry per secret and endpoint: several pipelines can share a process locally.

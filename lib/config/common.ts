@@ -75,13 +75,24 @@ export const pollingSchema = z
     timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
   })
   .strict()
-  .refine((p) => p.maxIntervalSeconds >= p.initialIntervalSeconds, {
-    message: 'maxIntervalSeconds must be at least initialIntervalSeconds',
-    path: ['maxIntervalSeconds'],
-  })
-  .refine((p) => p.timeoutMinutes * 60 >= p.initialIntervalSeconds, {
-    message: 'timeoutMinutes must be at least the first polling interval',
-    path: ['timeoutMinutes'],
+  .superRefine((p, ctx) => {
+    // Compare only values that are valid on their own: a field already reported as out of range
+    // would otherwise be reported a second time here.
+    const initialOk = Number.isInteger(p.initialIntervalSeconds) && p.initialIntervalSeconds >= 1;
+    if (initialOk && p.maxIntervalSeconds >= 1 && p.maxIntervalSeconds < p.initialIntervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxIntervalSeconds'],
+        message: `must be at least initialIntervalSeconds (${p.initialIntervalSeconds}), got ${p.maxIntervalSeconds}`,
+      });
+    }
+    if (initialOk && p.timeoutMinutes >= 1 && p.timeoutMinutes * 60 < p.initialIntervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeoutMinutes'],
+        message: `must be at least the first polling interval (initialIntervalSeconds ${p.initialIntervalSeconds} s), got ${p.timeoutMinutes} min`,
+      });
+    }
   });
 
 const retrierSchema = z
@@ -131,9 +142,63 @@ export const stepDisplayShape = {
 };
 
 /** A remote id: Tamr ids are numbers in some answers and strings in others. */
-export const remoteId = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+export const remoteId = z
+  .union([z.string().min(1), z.number().int().nonnegative()], {
+    error: (issue) =>
+      issue.code !== 'invalid_union' ? undefined : issue.input == null ? 'required' : 'must be an id: a non-empty string or a whole number >= 0',
+  })
+  .transform(String);
 
 export type Schedule = z.output<typeof scheduleSchema>;
 export type Polling = z.output<typeof pollingSchema>;
 export type Retry = z.output<typeof retrySchema>;
 export type Http = z.output<typeof httpSchema>;
+
+/** A problem found by a cross-field check on a whole pipeline; `path` is relative to the pipeline. */
+export interface PipelineProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Checks every pipeline gets whatever its system (applied by `pipelinesFileSchema`): they need
+ * several validated fields at once.
+ */
+export function pipelineProblems(pipeline: {
+  readonly baseUrl?: unknown;
+  readonly schedule?: { readonly expression: string };
+  readonly polling: Polling;
+}): PipelineProblem[] {
+  const problems: PipelineProblem[] = [];
+  const schedule = pipeline.schedule ? scheduleFrequencyProblem(pipeline.schedule.expression, pipeline.polling.timeoutMinutes) : undefined;
+  if (schedule) problems.push({ path: ['schedule', 'expression'], message: schedule });
+  if (typeof pipeline.baseUrl === 'string' && !isHttpUrl(pipeline.baseUrl)) {
+    problems.push({ path: ['baseUrl'], message: `must be an http(s) URL such as https://host:port, got '${pipeline.baseUrl}'` });
+  }
+  return problems;
+}
+
+/**
+ * A `rate(...)` schedule whose period is shorter than one job's timeout starts runs while the
+ * previous one may still be polling; the overlap guard skips them, so most would do nothing.
+ */
+export function scheduleFrequencyProblem(expression: string, timeoutMinutes: number): string | undefined {
+  const seconds = rateSeconds(expression);
+  if (seconds === undefined || !(timeoutMinutes >= 1) || seconds >= timeoutMinutes * 60) return undefined;
+  const minutes = seconds / 60;
+  return (
+    `${expression} fires every ${minutes} minute${minutes === 1 ? '' : 's'}, more often than one job may run ` +
+    `(polling.timeoutMinutes: ${timeoutMinutes}); most runs would be skipped by the overlap guard. ` +
+    `Use a rate of at least ${timeoutMinutes} minutes or lower polling.timeoutMinutes`
+  );
+}
+
+/** `z.url()` accepts `host:9100` (scheme `host:`) and `ftp://...`; handlers need http(s) with a host. */
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

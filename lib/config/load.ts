@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { jobsOf } from '../providers';
 import { pipelinesFileSchema, type PipelineConfig, type PipelinesFile } from './schema';
@@ -44,12 +44,20 @@ export function loadConfig(file: string): LoadedConfig {
 
 /** Validate config text; `file` is used in messages and to resolve relative paths. */
 export function parseConfig(text: string, file: string): LoadedConfig {
-  const document = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((e) => ({ path: '', reason: `YAML syntax: ${e.message.split('\n')[0]}` })));
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: '', reason: `YAML syntax error at line ${line}, column ${col}: ${e.message.split('\n')[0]}` };
+      }),
+    );
   }
-  const parsed = pipelinesFileSchema.safeParse(document.toJS() ?? {});
-  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(toProblem));
+  // `reportInput` keeps each issue's input so reasons can say what was found ("got 42 (a number)").
+  const parsed = pipelinesFileSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(file, withSuggestions(parsed.error.issues.flatMap(toProblems)));
 
   const baseDir = dirname(resolve(file));
   const pipelines = parsed.data.pipelines.map((pipeline) => resolveLocalPaths(pipeline, baseDir));
@@ -88,14 +96,91 @@ function resolveLocalPaths(pipeline: PipelineConfig, baseDir: string): PipelineC
   return { ...pipeline, steps } as PipelineConfig;
 }
 
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
+/** zod issues → problems; zod's generic English ("Too small: expected number to be >=1") is reworded. */
+function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
+  // One problem per unknown key, pointing at the key itself.
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), reason: 'unknown field' }));
   let reason = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(reason)) reason = 'required';
-  if (issue.code === 'unrecognized_keys') reason = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  // Union errors carry "kind: ..." / "system: ..." prefixes pointing one level deeper.
+  let path: readonly PropertyKey[] = issue.path;
+  if (issue.code === 'invalid_type') reason = invalidTypeReason(issue);
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big):/.test(reason)) reason = rangeReason(issue);
+  if (/^Invalid input: /.test(reason)) reason = reason.slice('Invalid input: '.length);
+  // Union errors carry "kind: ..." / "system: ..." prefixes naming the field one level deeper;
+  // zod 4.6+ already ends the path with that field.
   const nested = /^(kind|system): (.*)$/.exec(reason);
-  const path = [...issue.path, ...(nested ? [nested[1]] : [])];
-  return { path: formatPath(path), reason: nested ? nested[2] : reason };
+  if (nested) {
+    reason = nested[2];
+    if (path[path.length - 1] !== nested[1]) path = [...path, nested[1]];
+  }
+  return [{ path: formatPath(path), reason }];
+}
+
+/** Missing and empty values are "required"; anything else says what was expected and found. */
+function invalidTypeReason(issue: z.core.$ZodIssueInvalidType): string {
+  const { input, expected } = issue;
+  if (input === undefined || input === null) return issue.message.startsWith('required') ? issue.message : 'required';
+  const expectedText = EXPECTED[expected] ?? expected;
+  const found = Array.isArray(input)
+    ? 'a list'
+    : typeof input === 'object'
+      ? 'a mapping'
+      : `${JSON.stringify(input)} (${typeof input === 'string' ? 'a string' : typeof input === 'number' ? 'a number' : typeof input})`;
+  const hint = expected === 'string' && (typeof input === 'number' || typeof input === 'boolean') ? '; put it in quotes' : '';
+  return `expected ${expectedText}, got ${found}${hint}`;
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
+function rangeReason(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? issue.minimum : issue.maximum);
+  const bound = issue.inclusive === false ? (small ? 'greater than' : 'less than') : small ? 'at least' : 'at most';
+  switch (issue.origin) {
+    case 'string':
+      return `must be ${bound} ${limit} character${limit === 1 ? '' : 's'} long`;
+    case 'array':
+      return `must have ${bound} ${limit} item${limit === 1 ? '' : 's'}`;
+    default:
+      return `must be ${bound} ${limit}`;
+  }
+}
+
+/** "unknown field 'secretname'" next to "secretName: required" is a typo: say so. */
+function withSuggestions(problems: ConfigProblem[]): ConfigProblem[] {
+  const required = problems.filter((p) => p.reason.startsWith('required')).map((p) => p.path);
+  return problems.map((problem) => {
+    if (problem.reason !== 'unknown field') return problem;
+    const { parent, key } = splitPath(problem.path);
+    const match = required.map(splitPath).find((r) => r.parent === parent && isTypo(key, r.key));
+    return match ? { ...problem, reason: `unknown field; did you mean '${match.key}'?` } : problem;
+  });
+}
+
+function splitPath(path: string): { parent: string; key: string } {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? { parent: '', key: path } : { parent: path.slice(0, dot), key: path.slice(dot + 1) };
+}
+
+/** Same letters but case, or at most two single-character edits apart. */
+function isTypo(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length] <= 2;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
+import { pipelineProblems } from './common';
 
 const systemSchemas = [tamrMasteringPipelineSchema] as const;
 
@@ -31,6 +32,9 @@ export const pipelinesFileSchema = z
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', index, 'name'], message: `duplicate pipeline name '${pipeline.name}' (also pipelines[${first}])` });
       } else seen.set(pipeline.name, index);
+      for (const problem of pipelineProblems(pipeline)) {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', index, ...problem.path], message: problem.message });
+      }
     });
   });
 

@@ -101,7 +101,9 @@ export abstract class HttpSimulator {
   /** Start listening; resolves with the server's root URL, e.g. `http://127.0.0.1:40123`. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.baseUrl) return this.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A client that aborts its upload (e.g. a records stream that hit a bad line) rejects the body
+    // read with ECONNRESET; drop that request instead of leaving an unhandled rejection.
+    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

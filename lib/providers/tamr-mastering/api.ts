@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
+import { defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 
@@ -94,15 +95,18 @@ export function authorizationHeader(secret: SecretValue, secretName: string): st
   throw new BadSecretError(`secret '${secretName}' must be JSON with "username" and "password" (or "token")`);
 }
 
-/** Tamr error bodies are JSON `{status, class, message}`; 401s are plain text. */
+/**
+ * Tamr error bodies are JSON `{status, class, message}`; 401s are plain text. Anything else (a
+ * load balancer's HTML page during an outage) is read as `defaultErrorMessage` reads it.
+ */
 export function tamrErrorMessage(body: string): string | undefined {
   try {
     const json = JSON.parse(body) as { message?: unknown; class?: unknown };
     if (typeof json.message === 'string') return json.message;
   } catch {
-    // plain text
+    // plain text or HTML
   }
-  return body.trim() || undefined;
+  return defaultErrorMessage(body);
 }
 
 function enc(id: string): string {

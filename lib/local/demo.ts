@@ -1,0 +1,27 @@
+/**
+ * What `npm start` runs: each system's example pipeline from pipelines.yaml against that
+ * system's bundled simulator, with demo credentials standing in for Secrets Manager.
+ */
+import type { SystemName } from '../config/schema';
+import type { HttpSimulator } from './simulators/http-simulator';
+import { TamrMasteringSimulator } from './simulators/tamr-mastering';
+
+export interface DemoSetup {
+  /** Pipeline of pipelines.yaml it runs. */
+  readonly pipeline: string;
+  readonly simulator: () => HttpSimulator;
+  /** Base URL handlers use, given the simulator's root URL. */
+  readonly baseUrl: (root: string) => string;
+  readonly secrets: Record<string, unknown>;
+  readonly input: Record<string, unknown>;
+}
+
+export const DEMOS: Partial<Record<SystemName, DemoSetup>> = {
+  'tamr-mastering': {
+    pipeline: 'tamr-mastering-demo',
+    simulator: () => new TamrMasteringSimulator({ operationDurationMs: 1200 }),
+    baseUrl: (root) => root,
+    secrets: { 'continuum/tamr-mastering': { username: 'admin', password: 'dt' } },
+    input: { mlConfigurationChanged: true },
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * Human-readable progress of a local execution: one line per meaningful state, in the words of
+ * the console (state names), with the remote id, remote state and poll count.
+ */
+import { causeText, type HistoryEvent, type RunReport } from './runner';
+
+type JobData = { job?: { id?: string | null; status?: { state?: string; outcome?: string; summary?: Record<string, unknown> | null }; poll?: { count?: number; wait?: number } } };
+
+export function progressLine(event: HistoryEvent, started: number): string | undefined {
+  const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
+  const item = event.index !== undefined ? ` [item ${event.index}]` : '';
+  const name = event.state?.name ?? '';
+  const line = (symbol: string, text: string) => `${elapsed} ${symbol} ${text}`;
+  switch (event.type) {
+    case 'StateExited': {
+      if (event.state?.type === 'Task') {
+        const data = event.state.output as JobData;
+        if (!data?.job) return line('•', `${name}${item}`);
+        const { id, status, poll } = data.job;
+        const polls = poll?.count ? `  (check ${poll.count})` : '';
+        return line('•', `${pad(name + item)} ${id ? `id ${id}  ` : ''}${status?.state ?? ''}${polls}${counts(status?.summary)}`);
+      }
+      if (event.state?.type === 'Pass' && / done$/.test(name)) {
+        const data = event.state.input as JobData;
+        const polls = data?.job?.poll?.count ?? 0;
+        return line('✔', `${pad(name + item)} ${data?.job?.id ? `id ${data.job.id}  ` : ''}${data?.job?.status?.state ?? ''}${polls ? ` after ${polls} checks` : ''}`);
+      }
+      if (event.state?.type === 'Pass' && /^Skip /.test(name)) return line('↷', `${name}${item}`);
+      return undefined;
+    }
+    case 'StateRetried':
+      return line('↻', `${name}${item}: retrying after a transient error`);
+    case 'StateFailed':
+      return line('!', `${name}${item}: ${String(event.Error)}: ${causeText(event.Cause)}`);
+    case 'MapIterationFailed':
+      return line('!', `item ${event.index}: ${String(event.Error)}`);
+    default:
+      return undefined;
+  }
+}
+
+export function summaryLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  if (report.skipped) lines.push(`↷ SKIPPED: ${(report.output as { reason?: string }).reason ?? 'another run in progress'}`);
+  else if (report.status === 'SUCCEEDED') lines.push('✔ SUCCEEDED');
+  else lines.push(`✖ ${report.status}${report.error ? `: ${report.error}` : ''}`, ...(report.cause ? [`  cause: ${report.cause}`] : []));
+  for (const step of report.steps) {
+    lines.push(`  ${pad(step.name + (step.item !== undefined ? ` [${step.item}]` : ''))} ${step.remoteId ? `id ${step.remoteId}  ` : ''}${step.finalState}  polls: ${step.polls}`);
+  }
+  lines.push(`  state transitions: ${report.stateTransitions}, Lambda invocations: ${report.lambdaInvocations}`);
+  return lines;
+}
+
+/** The `--output json` object. */
+export function jsonReport(report: RunReport) {
+  return {
+    status: report.status,
+    ...(report.skipped ? { skipped: true } : {}),
+    ...(report.error ? { error: report.error } : {}),
+    ...(report.cause ? { cause: report.cause } : {}),
+    steps: report.steps.map((s) => ({ name: s.name, ...(s.item !== undefined ? { item: s.item } : {}), remoteId: s.remoteId, finalState: s.finalState, polls: s.polls })),
+    stateTransitions: report.stateTransitions,
+  };
+}
+
+/** Numeric facts of a job summary, e.g. `  recordsSent=5`. */
+function counts(summary: Record<string, unknown> | null | undefined): string {
+  const numbers = Object.entries(summary ?? {}).filter(([, v]) => typeof v === 'number');
+  return numbers.length ? `  ${numbers.map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+}
+
+function pad(text: string): string {
+  return text.padEnd(38);
+}

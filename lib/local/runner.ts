@@ -1,0 +1,349 @@
+/**
+ * Executes a synthesized pipeline with aws-local-stepfunctions: each Lambda task is bound to the
+ * real handler module in-process (created with the function's environment from the template),
+ * the overlap guard's ListExecutions is answered from this process's own running executions, and
+ * every event is kept as the execution history.
+ */
+import './polyfill';
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { HandlerEnvironment } from '../../lambdas/shared/environment';
+import { setLogSink } from '../../lambdas/shared/logger';
+import { allStates, type SynthesizedPipeline } from './synthesized';
+
+/** A Step Functions-like history event (the library's event log, kept as plain data). */
+export interface HistoryEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly state?: { name: string; type: string; input?: unknown; output?: unknown };
+  readonly index?: number;
+  readonly Error?: string;
+  readonly Cause?: unknown;
+  readonly [key: string]: unknown;
+}
+
+/** One job as the run report shows it. */
+export interface StepReport {
+  readonly name: string;
+  readonly key: string;
+  /** Map iteration (one per item of a fan-out step), when the step runs per item. */
+  readonly item?: number;
+  remoteId: string | null;
+  finalState: string;
+  polls: number;
+}
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface RunReport {
+  readonly pipeline: string;
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  /** The overlap guard skipped this run. */
+  readonly skipped: boolean;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly output?: unknown;
+  readonly steps: StepReport[];
+  /** States entered: what Step Functions Standard bills. */
+  readonly stateTransitions: number;
+  readonly lambdaInvocations: number;
+  readonly history: HistoryEvent[];
+  /** Every line the handlers logged during this run. */
+  readonly logs: string[];
+}
+
+export interface LocalRunOptions {
+  readonly pipeline: SynthesizedPipeline;
+  /** The local Secrets Manager endpoint (see LocalSecretsManager). */
+  readonly secretsEndpoint: string;
+  /** Replaces the pipeline's base URL (e.g. a simulator's). */
+  readonly baseUrl?: string;
+  readonly input?: Record<string, unknown>;
+  /** Milliseconds every Wait state pauses instead of its real seconds. */
+  readonly waitMs?: number;
+  /** Milliseconds before every retry instead of the Retry rule's interval. */
+  readonly retryMs?: number;
+  /** Running executions, shared by runs of the same process (the overlap guard reads it). */
+  readonly registry?: ExecutionRegistry;
+  /** Called for every history event as it happens (progress output). */
+  readonly onEvent?: (event: HistoryEvent, run: RunningExecution) => void;
+  /** Environment variables added to every handler (e.g. provider-specific endpoints). */
+  readonly environment?: Record<string, string>;
+}
+
+/** The executions of this process that are still running, by state machine ARN. */
+export class ExecutionRegistry {
+  private readonly running = new Map<string, Map<string, number>>();
+
+  add(stateMachineArn: string, executionArn: string, startDate: number): void {
+    if (!this.running.has(stateMachineArn)) this.running.set(stateMachineArn, new Map());
+    this.running.get(stateMachineArn)!.set(executionArn, startDate);
+  }
+
+  remove(stateMachineArn: string, executionArn: string): void {
+    this.running.get(stateMachineArn)?.delete(executionArn);
+  }
+
+  /** ListExecutions(StatusFilter: RUNNING), newest first, at most `max` results. */
+  list(stateMachineArn: string, max = 100): Array<{ executionArn: string; stateMachineArn: string; status: 'RUNNING'; startDate: string }> {
+    return [...(this.running.get(stateMachineArn) ?? new Map<string, number>())]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, max)
+      .map(([executionArn, startDate]) => ({ executionArn, stateMachineArn, status: 'RUNNING', startDate: new Date(startDate).toISOString() }));
+  }
+}
+
+/** A started local execution. */
+export interface RunningExecution {
+  readonly executionArn: string;
+  readonly pipeline: SynthesizedPipeline;
+  /** Resolves when the execution ends (never rejects). */
+  readonly done: Promise<RunReport>;
+  /** Abort, like StopExecution: no further state runs. */
+  abort(): void;
+}
+
+const defaultRegistry = new ExecutionRegistry();
+
+type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
+type HandlerModule = { createHandler: (env?: HandlerEnvironment) => LocalHandler };
+
+export function startLocalExecution(options: LocalRunOptions): RunningExecution {
+  const { pipeline } = options;
+  const registry = options.registry ?? defaultRegistry;
+  const executionName = `local-${randomUUID()}`;
+  const executionArn = `${pipeline.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+  const input = options.input ?? {};
+  const logs: string[] = [];
+  const counters = { lambdaInvocations: 0 };
+
+  const bindings = taskBindings(options, registry, counters);
+  const overrides = timingOverrides(pipeline, options);
+  const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
+  const startDate = Date.now();
+  registry.add(pipeline.stateMachineArn, executionArn, startDate);
+  const restoreSink = captureLogs(logs);
+
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: bindings as never, ...overrides },
+    noThrowOnAbort: true,
+    context: {
+      Execution: { Id: executionArn, Name: executionName, StartTime: new Date(startDate).toISOString(), Input: input as never },
+      StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineName },
+    },
+  });
+
+  const running: RunningExecution = {
+    executionArn,
+    pipeline,
+    abort: () => execution.abort(),
+    done: undefined as unknown as Promise<RunReport>,
+  };
+  const history: HistoryEvent[] = [];
+  const consumeEvents = (async () => {
+    for await (const event of execution.eventLogs) {
+      const entry = structuredClone(event) as HistoryEvent;
+      history.push(entry);
+      options.onEvent?.(entry, running);
+    }
+  })();
+
+  (running as { done: Promise<RunReport> }).done = (async (): Promise<RunReport> => {
+    let output: unknown;
+    try {
+      output = await execution.result;
+    } catch {
+      // The failure is read from the ExecutionFailed/ExecutionTimeout event below.
+    }
+    await consumeEvents.catch(() => undefined);
+    registry.remove(pipeline.stateMachineArn, executionArn);
+    restoreSink();
+    return buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
+  })();
+  return running;
+}
+
+/** Run to the end. */
+export function runLocalExecution(options: LocalRunOptions): Promise<RunReport> {
+  return startLocalExecution(options).done;
+}
+
+function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, counters: { lambdaInvocations: number }) {
+  const { pipeline } = options;
+  const handlers = new Map<string, Promise<LocalHandler>>();
+  const handlerFor = (functionArn: string): Promise<LocalHandler> => {
+    let handler = handlers.get(functionArn);
+    if (!handler) {
+      const fn = pipeline.functions.get(functionArn);
+      if (!fn) throw new Error(`no Lambda function ${functionArn} in the template`);
+      const environment: HandlerEnvironment = {
+        ...fn.environment,
+        ...options.environment,
+        ...(options.baseUrl ? { BASE_URL: options.baseUrl } : {}),
+        SECRETS_MANAGER_ENDPOINT: options.secretsEndpoint,
+      };
+      handler = (import(new URL(`../../lambdas/${fn.handlerId}.ts`, import.meta.url).href) as Promise<HandlerModule>).then((m) => m.createHandler(environment));
+      handlers.set(functionArn, handler);
+    }
+    return handler;
+  };
+
+  const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of allStates(pipeline.definition)) {
+    if (state.Type !== 'Task') continue;
+    const resource = String(state.Resource);
+    if (resource.endsWith(':states:::lambda:invoke')) {
+      bindings[name] = async (input) => {
+        const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+        counters.lambdaInvocations += 1;
+        const handler = await handlerFor(FunctionName);
+        try {
+          const result = await handler(structuredClone(Payload), lambdaContext(FunctionName));
+          return { StatusCode: 200, Payload: result ?? null };
+        } catch (error) {
+          throw asLambdaError(error);
+        }
+      };
+    } else if (resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
+      bindings[name] = async (input) => {
+        const { StateMachineArn, MaxResults } = input as { StateMachineArn: string; MaxResults?: number };
+        return { Executions: registry.list(StateMachineArn, MaxResults ?? 100) };
+      };
+    }
+  }
+  return bindings;
+}
+
+function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, state] of allStates(pipeline.definition)) {
+    if (state.Type === 'Wait' && options.waitMs !== undefined) waitTimeOverrides[name] = options.waitMs;
+    if (state.Retry && options.retryMs !== undefined) retryIntervalOverrides[name] = options.retryMs;
+  }
+  return { waitTimeOverrides, retryIntervalOverrides };
+}
+
+/** The error Step Functions sees from a failed Lambda: name = errorType, Cause = JSON. */
+function asLambdaError(error: unknown): Error {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const failure = new Error(JSON.stringify({ errorType: err.name, errorMessage: err.message }));
+  failure.name = err.name || 'Error';
+  return failure;
+}
+
+function lambdaContext(functionArn: string): Context {
+  return {
+    awsRequestId: randomUUID(),
+    functionName: functionArn.split(':').pop()!,
+    invokedFunctionArn: functionArn,
+    functionVersion: '$LATEST',
+    memoryLimitInMB: '256',
+    logGroupName: 'local',
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+let captures: string[][] = [];
+/** Collect handler log lines while at least one run is active (runs may overlap). */
+function captureLogs(into: string[]): () => void {
+  if (captures.length === 0) {
+    const previous = setLogSink((line) => {
+      for (const target of captures) target.push(line);
+      if (process.env.CONTINUUM_HANDLER_LOGS === 'stderr') process.stderr.write(`${line}\n`);
+    });
+    restorePrevious = () => setLogSink(previous);
+  }
+  captures.push(into);
+  return () => {
+    captures = captures.filter((c) => c !== into);
+    if (captures.length === 0) restorePrevious();
+  };
+}
+let restorePrevious: () => void = () => undefined;
+
+function buildReport(
+  pipeline: SynthesizedPipeline,
+  executionArn: string,
+  output: unknown,
+  history: HistoryEvent[],
+  logs: string[],
+  lambdaInvocations: number,
+): RunReport {
+  const last = [...history].reverse().find((e) => e.type.startsWith('Execution') && e.type !== 'ExecutionStarted');
+  const status: ExecutionStatus =
+    last?.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : last?.type === 'ExecutionAborted' ? 'ABORTED' : last?.type === 'ExecutionTimeout' ? 'TIMED_OUT' : 'FAILED';
+  const skipped = status === 'SUCCEEDED' && (output as { skipped?: boolean } | undefined)?.skipped === true;
+  return {
+    pipeline: pipeline.config.name,
+    executionArn,
+    status,
+    skipped,
+    ...(status === 'FAILED' ? { error: String(last?.Error ?? 'States.Runtime'), cause: causeText(last?.Cause) } : {}),
+    ...(status === 'TIMED_OUT' ? { error: 'States.Timeout', cause: 'The execution exceeded its TimeoutSeconds' } : {}),
+    output: status === 'SUCCEEDED' ? output : undefined,
+    steps: stepsOf(pipeline, history),
+    stateTransitions: history.filter((e) => e.type === 'StateEntered').length,
+    lambdaInvocations,
+    history,
+    logs,
+  };
+}
+
+/** Lambda failures carry `{errorType, errorMessage}` JSON as their cause: show the message. */
+export function causeText(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined ? '' : JSON.stringify(cause);
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // plain text cause
+  }
+  return cause;
+}
+
+/** Follow each job through the history by its state names (from the template metadata). */
+function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepReport[] {
+  const steps = new Map<string, StepReport>();
+  const byState = new Map<string, { job: SynthesizedPipeline['jobs'][number]; role: string }>();
+  for (const job of pipeline.jobs) {
+    for (const [role, name] of Object.entries(job.states)) if (name) byState.set(name, { job, role });
+  }
+  for (const event of history) {
+    const match = event.state && byState.get(event.state.name);
+    if (!match) continue;
+    const { job, role } = match;
+    const id = `${job.key}#${event.index ?? ''}`;
+    let step = steps.get(id);
+    if (!step) {
+      if (role !== 'submit' && role !== 'skipped') continue;
+      step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
+      steps.set(id, step);
+    }
+    const data = (event.type === 'StateExited' ? event.state!.output : event.state!.input) as
+      | { job?: { id?: string | null; status?: { state?: string }; poll?: { count?: number } } }
+      | undefined;
+    if (event.type === 'StateFailed' && (role === 'submit' || role === 'status')) {
+      step.finalState = 'REQUEST_FAILED';
+      continue;
+    }
+    if (role === 'skipped' && event.type === 'StateEntered') step.finalState = 'SKIPPED';
+    if (data?.job && (role === 'submit' || role === 'status') && event.type === 'StateExited') {
+      step.remoteId = data.job.id ?? step.remoteId;
+      step.finalState = data.job.status?.state ?? step.finalState;
+      step.polls = data.job.poll?.count ?? step.polls;
+    }
+    if (role === 'timedOut' && event.type === 'StateEntered') step.finalState = 'TIMED_OUT';
+    if (role === 'requestFailed' && event.type === 'StateEntered') step.finalState = 'REQUEST_FAILED';
+  }
+  return [...steps.values()];
+}

@@ -1,0 +1,62 @@
+/**
+ * A local stand-in for AWS Secrets Manager's `GetSecretValue` (the awsJson1_1 protocol), so
+ * handlers run locally with their real SDK client and middy middleware, reading the values of
+ * the `--secrets` file instead of an AWS account.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export class LocalSecretsManager {
+  private server?: Server;
+  private endpoint?: string;
+  /** How many GetSecretValue calls were answered (the middy cache keeps this low). */
+  reads = 0;
+
+  constructor(private readonly secrets: Readonly<Record<string, unknown>>) {}
+
+  async start(): Promise<string> {
+    if (this.endpoint) return this.endpoint;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const reply = (status: number, body: object) => {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify(body));
+        };
+        if (target !== 'secretsmanager.GetSecretValue') return reply(400, { __type: 'InvalidRequestException', message: `unsupported operation ${target}` });
+        let secretId: string | undefined;
+        try {
+          secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: string }).SecretId;
+        } catch {
+          return reply(400, { __type: 'InvalidRequestException', message: 'body is not JSON' });
+        }
+        if (!secretId || !(secretId in this.secrets)) {
+          return reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret '${secretId}'.` });
+        }
+        this.reads += 1;
+        const value = this.secrets[secretId];
+        reply(200, {
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}-AbCdEf`,
+          Name: secretId,
+          SecretString: typeof value === 'string' ? value : JSON.stringify(value),
+          VersionId: 'local',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 0,
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.endpoint = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

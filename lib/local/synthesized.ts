@@ -1,0 +1,140 @@
+/**
+ * Synthesizes the CDK app in-process and reads each pipeline back out of the CloudFormation
+ * template: its ASL (the `Fn::Join` definition flattened with placeholder ARNs), the Lambda
+ * functions its tasks invoke (handler id + environment) and the job metadata. What runs locally
+ * is therefore exactly what `cdk deploy` would create.
+ */
+import { buildApp } from '../app';
+import type { LoadedConfig } from '../config/load';
+import type { PipelineConfig } from '../config/schema';
+import { METADATA, type JobMetadata } from '../constructs/pipeline';
+
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+
+/** A Lambda function of the template, as the local runner needs it. */
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly handlerId: string;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** One pipeline's state machine, ready to execute locally. */
+export interface SynthesizedPipeline {
+  readonly config: PipelineConfig;
+  readonly stateMachineName: string;
+  readonly stateMachineArn: string;
+  /** The ASL definition as deployed (placeholder ARNs for account-specific values). */
+  readonly definition: AslDefinition;
+  readonly jobs: readonly JobMetadata[];
+  /** By placeholder function ARN (what a task's `FunctionName` holds). */
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  TimeoutSeconds?: number;
+  Comment?: string;
+}
+export type AslState = Record<string, unknown> & { Type: string };
+
+type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+export type CfnTemplate = { Resources: Record<string, CfnResource> };
+
+export interface SynthesizedApp {
+  readonly template: CfnTemplate;
+  readonly pipelines: ReadonlyMap<string, SynthesizedPipeline>;
+}
+
+/** Synthesize without bundling (local runs import the handler sources directly). */
+export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
+  const { app, stack } = buildApp({ config, stackName, bundle: false });
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  return { template, pipelines: pipelinesOf(template, config) };
+}
+
+export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<string, SynthesizedPipeline> {
+  const functions = new Map<string, LocalFunction>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const handlerId = resource.Metadata?.[METADATA.handler];
+    if (resource.Type !== 'AWS::Lambda::Function' || typeof handlerId !== 'string') continue;
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : flatten(v)]));
+    functions.set(functionArn(logicalId), { logicalId, handlerId, environment });
+  }
+
+  const pipelines = new Map<string, SynthesizedPipeline>();
+  for (const resource of Object.values(template.Resources)) {
+    const name = resource.Metadata?.[METADATA.pipeline];
+    if (resource.Type !== 'AWS::StepFunctions::StateMachine' || typeof name !== 'string') continue;
+    const pipelineConfig = config.pipelines.find((p) => p.name === name);
+    if (!pipelineConfig) throw new Error(`template has a state machine for unknown pipeline '${name}'`);
+    const stateMachineName = String(resource.Properties?.StateMachineName);
+    const definition = JSON.parse(flatten(resource.Properties?.DefinitionString)) as AslDefinition;
+    const used = new Map([...functions].filter(([arn]) => JSON.stringify(definition).includes(arn)));
+    pipelines.set(name, {
+      config: pipelineConfig,
+      stateMachineName,
+      stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachineName}`,
+      definition,
+      jobs: resource.Metadata?.[METADATA.jobs] as JobMetadata[],
+      functions: used,
+    });
+  }
+  return pipelines;
+}
+
+export function functionArn(logicalId: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
+/** Resolve a CloudFormation value (`Fn::Join`, `Ref`, `Fn::GetAtt`) to a string. */
+export function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if ('Fn::Join' in node) {
+      const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map(flatten).join(separator);
+    }
+    if ('Ref' in node) return pseudoParameter(String(node.Ref));
+    if ('Fn::GetAtt' in node) {
+      const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+      if (attribute === 'Arn') return functionArn(logicalId);
+      return `${logicalId}.${attribute}`;
+    }
+  }
+  throw new Error(`cannot flatten CloudFormation value ${JSON.stringify(value)}`);
+}
+
+function pseudoParameter(name: string): string {
+  switch (name) {
+    case 'AWS::Partition':
+      return 'aws';
+    case 'AWS::Region':
+      return LOCAL_REGION;
+    case 'AWS::AccountId':
+      return LOCAL_ACCOUNT;
+    case 'AWS::URLSuffix':
+      return 'amazonaws.com';
+    default:
+      return name;
+  }
+}
+
+/** Every state of a definition, including those inside Map and Parallel states. */
+export function allStates(definition: AslDefinition): Array<[string, AslState]> {
+  const out: Array<[string, AslState]> = [];
+  const visit = (states: Record<string, AslState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      out.push([name, state]);
+      const nested = (state.ItemProcessor ?? state.Iterator) as AslDefinition | undefined;
+      if (nested) visit(nested.States);
+      for (const branch of (state.Branches as AslDefinition[] | undefined) ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States);
+  return out;
+}
