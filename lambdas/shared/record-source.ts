@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ContinuumError, NotFoundError } from './errors';
 
@@ -42,13 +43,15 @@ export class RecordsToCommands extends Transform {
   count = 0;
   private carry = '';
   private line = 0;
+  /** Keeps a multi-byte character that a read chunk cut in two until its last byte arrives. */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(private readonly idField: string) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const lines = (this.carry + chunk.toString('utf8')).split('\n');
+    const lines = (this.carry + this.decoder.write(chunk)).split('\n');
     this.carry = lines.pop() ?? '';
     try {
       for (const line of lines) this.emitLine(line);
@@ -60,7 +63,7 @@ export class RecordsToCommands extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      this.emitLine(this.carry);
+      this.emitLine(this.carry + this.decoder.end());
       done();
     } catch (error) {
       done(error as Error);

@@ -184,7 +184,7 @@ export function pipelineProblems(pipeline: {
  */
 export function scheduleFrequencyProblem(expression: string, timeoutMinutes: number): string | undefined {
   const seconds = rateSeconds(expression);
-  if (seconds === undefined || !(timeoutMinutes >= 1) || seconds >= timeoutMinutes * 60) return undefined;
+  if (seconds === undefined || scheduleExpressionProblem(expression) || !(timeoutMinutes >= 1) || seconds >= timeoutMinutes * 60) return undefined;
   const minutes = seconds / 60;
   return (
     `${expression} fires every ${minutes} minute${minutes === 1 ? '' : 's'}, more often than one job may run ` +

@@ -10,6 +10,11 @@
  *
  * Handlers return `{ id, state, outcome, error, cause, summary }`; the loop only reads `outcome`,
  * so provider knowledge stays in the handlers. Waits and the timeout come from `waitSchedule`.
+ *
+ * Options of a JobSpec add states around the loop: `runIf` (a Choice on an execution-input flag),
+ * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
+ * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
+ * chain once per item, at most `maxConcurrency` at once).
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -19,7 +24,7 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
-import type { HandlerCall, JobSpec } from '../providers/job-spec';
+import type { ForEach, HandlerCall, JobSpec } from '../providers/job-spec';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -45,6 +50,8 @@ export interface JobStateNames {
   readonly requestFailed: string;
   readonly timedOut?: string;
   readonly skipped?: string;
+  readonly findExisting?: string;
+  readonly fanOut?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -52,11 +59,14 @@ export class JobPoller extends sfn.StateMachineFragment {
   readonly endStates: sfn.INextable[];
   readonly stateNames: JobStateNames;
   readonly schedule?: WaitSchedule;
+  private readonly itemPayload: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, private readonly props: JobPollerProps) {
     super(scope, id);
     const { job } = props;
     const Subject = capitalize(job.subject);
+    // In a fan-out, each Map iteration's input is `{ item }`: the item goes into every call.
+    this.itemPayload = job.forEach ? { [job.forEach.payloadField]: sfn.JsonPath.stringAt('$.item') } : {};
 
     const requestFailed = new sfn.Fail(this, 'RequestFailed', {
       stateName: `${Subject} request failed`,
@@ -82,11 +92,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       resultPath: `$.steps.${job.key}`,
     });
 
-    const submit = this.invoke('Submit', job.title, job.submit, {
-      id: sfn.JsonPath.stringAt('$.Payload.id'),
-      status: statusSelector(),
-      poll: { count: 0, wait: 0 },
-    }, JOB_PATH, requestFailed);
+    const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(), JOB_PATH, requestFailed, this.itemPayload, existingError);
 
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
@@ -97,13 +104,22 @@ export class JobPoller extends sfn.StateMachineFragment {
     submit.next(outcome);
 
     let names: JobStateNames = { submit: job.title, done: done.stateId, failed: failed.stateId, requestFailed: requestFailed.stateId };
+    const ends: sfn.INextable[] = [done];
+    this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
-      const loop = this.pollingLoop(job, Subject, outcome, requestFailed);
-      this.schedule = loop.schedule;
+      const loop = this.pollingLoop(job, Subject, outcome, requestFailed, this.schedule!);
       names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
       outcome.otherwise(failed);
+    }
+
+    let entry: sfn.State = submit;
+    if (job.existingJob) {
+      const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
+      if (existing.skip) ends.push(existing.skip);
+      if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
+      names = { ...names, findExisting: existing.find.stateId };
     }
 
     if (job.runIf) {
@@ -112,23 +128,102 @@ export class JobPoller extends sfn.StateMachineFragment {
         comment: `Execution input field '${job.runIf.inputFlag}' is not true.`,
       });
       const flag = `$.${job.runIf.inputFlag}`;
-      this.startState = new sfn.Choice(this, 'RunIf', {
+      entry = new sfn.Choice(this, 'RunIf', {
         stateName: `Decide whether to ${lowerFirst(job.title)}`,
         comment: `Runs '${job.title}' only when the execution input has ${job.runIf.inputFlag}: true.`,
       })
-        .when(sfn.Condition.and(sfn.Condition.isPresent(flag), sfn.Condition.booleanEquals(flag, true)), submit)
+        .when(sfn.Condition.and(sfn.Condition.isPresent(flag), sfn.Condition.booleanEquals(flag, true)), entry)
         .otherwise(skip);
-      this.endStates = [done, skip];
+      ends.push(skip);
       names = { ...names, skipped: skip.stateId };
+    }
+
+    if (job.forEach) {
+      const map = this.fanOut(job, job.forEach, entry);
+      this.startState = map.start;
+      this.endStates = [map.map];
+      names = { ...names, fanOut: map.map.stateId };
     } else {
-      this.startState = submit;
-      this.endStates = [done];
+      this.startState = entry;
+      this.endStates = ends;
     }
     this.stateNames = names;
   }
 
-  private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail) {
-    const schedule = waitSchedule(this.props.polling);
+  /** One Map iteration per item; each iteration is this job's whole submit/poll chain. */
+  private fanOut(job: JobSpec, forEach: ForEach, entry: sfn.State) {
+    const list = new sfn.Pass(this, 'Items', {
+      stateName: `List ${lowerFirst(forEach.title)}`,
+      comment: `The ${forEach.items.length} items to run '${job.title}' for.`,
+      result: sfn.Result.fromArray([...forEach.items]),
+      resultPath: `$.items.${job.key}`,
+    });
+    const map = new sfn.Map(this, 'ForEach', {
+      stateName: forEach.title,
+      comment: `At most ${forEach.maxConcurrency} at once.`,
+      itemsPath: `$.items.${job.key}`,
+      maxConcurrency: forEach.maxConcurrency,
+      itemSelector: { 'item.$': '$$.Map.Item.Value', steps: {} },
+      resultSelector: { 'items.$': `$[*].steps.${job.key}` },
+      resultPath: `$.steps.${job.key}`,
+    });
+    map.itemProcessor(entry);
+    list.next(map);
+    return { start: list, map };
+  }
+
+  /** Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. */
+  private existingJobCheck(job: JobSpec, Subject: string, submit: tasks.LambdaInvoke, outcome: sfn.Choice, requestFailed: sfn.Fail) {
+    const existing = job.existingJob!;
+    const find = this.invoke('FindExisting', `Find running ${job.subject}`, existing.find, jobSelector(), '$.existing', requestFailed, this.itemPayload);
+    const decide = new sfn.Choice(this, 'Existing', {
+      stateName: `Is another ${job.subject} job running`,
+      comment: `Policy when one is: ${existing.policy}.`,
+    }).when(sfn.Condition.isNull('$.existing.id'), submit);
+    find.next(decide);
+    if (typeof existing.trigger === 'object') {
+      submit.addCatch(find, { errors: [existing.trigger.submitError], resultPath: '$.failure' });
+      submit.addCatch(requestFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
+    }
+
+    let skip: sfn.Pass | undefined;
+    switch (existing.policy) {
+      case 'attach': {
+        const attach = new sfn.Pass(this, 'Attach', {
+          stateName: `Attach to running ${job.subject}`,
+          comment: 'Polls the job that was already running as this step\'s job.',
+          inputPath: '$.existing',
+          resultPath: JOB_PATH,
+        });
+        decide.otherwise(attach.next(outcome));
+        break;
+      }
+      case 'wait': {
+        const wait = new sfn.Wait(this, 'WaitExisting', {
+          stateName: `Wait for the running ${job.subject} job`,
+          time: sfn.WaitTime.duration(Duration.seconds(this.schedule?.steady ?? this.props.polling.maxIntervalSeconds)),
+        });
+        decide.otherwise(wait.next(find));
+        break;
+      }
+      case 'skip':
+        skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
+        decide.otherwise(skip);
+        break;
+      case 'fail':
+        decide.otherwise(
+          new sfn.Fail(this, 'Conflict', {
+            stateName: `${Subject} conflicts with a running job`,
+            error: 'JobConflict',
+            cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
+          }),
+        );
+        break;
+    }
+    return { find, skip };
+  }
+
+  private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
     const count = `${JOB_PATH}.poll.count`;
 
     const wait = new sfn.Wait(this, 'Wait', {
@@ -159,6 +254,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
 
     const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, statusSelector(), `${JOB_PATH}.status`, requestFailed, {
+      ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
     });
 
@@ -180,7 +276,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       stateName: `Stop ${job.subject}`,
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
       lambdaFunction: this.props.functionFor(job.stop!),
-      payload: sfn.TaskInput.fromObject({ ...job.stop!.payload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
+      payload: sfn.TaskInput.fromObject({ ...job.stop!.payload, ...this.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(this.props.timeoutFor(job.stop!).plus(Duration.seconds(10))),
     });
@@ -196,6 +292,8 @@ export class JobPoller extends sfn.StateMachineFragment {
     resultPath: string,
     onError: sfn.IChainable,
     extraPayload: Record<string, unknown> = {},
+    /** Caught separately by the caller (added before the catch-all). */
+    handledError?: string,
   ): tasks.LambdaInvoke {
     const { rateLimited, transient } = this.props.retry;
     const task = new tasks.LambdaInvoke(this, id, {
@@ -222,9 +320,15 @@ export class JobPoller extends sfn.StateMachineFragment {
       maxDelay: Duration.minutes(5),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // Catchers apply in order: a caller that catches one error itself adds the catch-all after it.
+    if (!handledError) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;
   }
+}
+
+/** A submit-like answer, as kept at `$.job`: id, status, and a fresh poll counter. */
+function jobSelector(): Record<string, unknown> {
+  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0 } };
 }
 
 /** The handler's answer, as kept at `$.job.status`. */

@@ -325,7 +325,7 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     const id = `${job.key}#${event.index ?? ''}`;
     let step = steps.get(id);
     if (!step) {
-      if (role !== 'submit' && role !== 'skipped') continue;
+      if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting') continue;
       step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
       steps.set(id, step);
     }

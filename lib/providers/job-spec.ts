@@ -40,6 +40,36 @@ export interface JobSpec {
   readonly stop?: HandlerCall;
   /** Run the job only when this boolean execution-input field is true; skip it otherwise. */
   readonly runIf?: { readonly inputFlag: string };
+  /** Run the job once per item, in parallel (a Map state), e.g. one load job per source. */
+  readonly forEach?: ForEach;
+  /** What to do about an unfinished remote job that conflicts with this one. */
+  readonly existingJob?: ExistingJob;
+}
+
+export interface ForEach {
+  /** The Map state's name, e.g. "Load sources". */
+  readonly title: string;
+  readonly items: readonly JsonValue[];
+  /** Payload field of the submit, status and stop calls that receives the item. */
+  readonly payloadField: string;
+  /** At most this many items at once (e.g. the tenant's concurrent job limit). */
+  readonly maxConcurrency: number;
+}
+
+/**
+ * A conflicting unfinished job: found before submitting (Tamr Cloud: another job of the same
+ * data product) or after the submit fails with a named error (Crossing Minds: TASK_ALREADY_RUNNING).
+ */
+export interface ExistingJob {
+  /** Returns the conflicting job as a JobResult (outcome running, its id), or id null when none. */
+  readonly find: HandlerCall;
+  /** `beforeSubmit`, or the submit error name that means "already running". */
+  readonly trigger: 'beforeSubmit' | { readonly submitError: string };
+  /**
+   * attach: poll the existing job as this step's job; wait: wait for it to finish, then submit;
+   * skip: skip this step; fail: fail the run with `JobConflict`.
+   */
+  readonly policy: 'attach' | 'wait' | 'skip' | 'fail';
 }
 
 /** Resolve a handler entry under `lambdas/` from its id. */

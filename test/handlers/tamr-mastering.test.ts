@@ -353,16 +353,24 @@ describe('update-records', () => {
     expect(commands).toHaveLength(3);
   });
 
-  it('streams a file larger than one read chunk, with numeric ids and blank lines', async () => {
-    const count = 5000;
-    const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ id: i + 1, text: 'é'.repeat(40) }));
-    lines.splice(10, 0, '');
+  it('streams a file larger than one read chunk, with numeric ids, blank lines and a character split across chunks', async () => {
+    // ~150 KB: more than two 64 KiB read chunks, so lines (and a 2-byte character) straddle chunks.
+    const count = 1500;
+    const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ id: i + 1, text: 'é'.repeat(45) }));
+    lines.splice(10, 0, ' ');
+    // The first 64 KiB read chunk ends inside a 2-byte 'é' (0xC3 | 0xA9).
+    expect(Buffer.from(lines.join('\n') + '\n')[64 * 1024]).toBe(0xa9);
     const records = await recordsFile('many.jsonl', lines);
     const result = await updateRecords({ datasetId: 'big', records, recordIdField: 'id' });
 
     expect(result.outcome).toBe('succeeded');
     expect(result.summary).toEqual({ datasetId: 'big', recordsSent: count, commandsProcessed: count });
     expect(sim.recordCount('big')).toBe(count);
+    // No character was mangled where a read chunk ended inside it.
+    const [request] = sim.requestsTo('POST', `${V1}/datasets/big:updateRecords`);
+    const commands = request.body.trim().split('\n').map((line) => JSON.parse(line) as { recordId: string; record: { id: number; text: string } });
+    expect(commands.map((c) => c.recordId)).toEqual(Array.from({ length: count }, (_, i) => String(i + 1)));
+    expect(commands.filter((c) => c.record.text !== 'é'.repeat(45)).map((c) => c.recordId)).toEqual([]);
   });
 
   it('a line that is not JSON → BadRecords naming the line', async () => {
@@ -385,13 +393,13 @@ describe('update-records', () => {
   });
 
   it('a bad line far into a large file → BadRecords', async () => {
-    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: `r${i}`, pad: 'p'.repeat(60) }));
-    lines[2500] = '[1, 2, 3]';
+    const lines = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: `r${i}`, pad: 'p'.repeat(80) }));
+    lines[1400] = '[1, 2, 3]';
     const records = await recordsFile('late-bad.jsonl', lines);
     const err = await failure(updateRecords({ datasetId: 'ds-4', records, recordIdField: 'id' }));
 
     expect(err.name).toBe('BadRecords');
-    expect(err.message).toContain('records line 2501 is not a JSON object');
+    expect(err.message).toContain('records line 1401 is not a JSON object');
     expect(sim.recordCount('ds-4')).toBe(0);
   });
 

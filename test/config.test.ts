@@ -1,0 +1,296 @@
+/**
+ * Config loading: the bad-config corpus (every broken file must fail with a precise
+ * `file: path: reason` line), the example config, defaults, and the polling/schedule arithmetic.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { rateSeconds, scheduleExpressionProblem, scheduleFrequencyProblem } from '../lib/config/common';
+import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
+import { waitedBefore, waitSchedule } from '../lib/polling/wait-schedule';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const corpusDir = join(here, 'fixtures', 'bad-config');
+const exampleFile = resolve(here, '..', 'pipelines.yaml');
+
+/** `# expect: <path>: <reason>`; `(file)` stands for a whole-file problem (no path). */
+function expectation(file: string): { path: string; reason: string } {
+  const first = readFileSync(file, 'utf8').split('\n')[0];
+  const match = /^# expect: (.+?): (.+)$/.exec(first);
+  if (!match) throw new Error(`${file}: first line must be '# expect: <path>: <reason>', got '${first}'`);
+  return { path: match[1] === '(file)' ? '' : match[1], reason: match[2] };
+}
+
+function loadError(file: string): unknown {
+  try {
+    loadConfig(file);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('bad-config corpus', () => {
+  const files = readdirSync(corpusDir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort();
+
+  it('has at least 28 cases', () => {
+    expect(files.length).toBeGreaterThanOrEqual(28);
+  });
+
+  it.each(files)('%s is rejected with the expected path and reason', (name) => {
+    const file = join(corpusDir, name);
+    const { path, reason } = expectation(file);
+    const error = loadError(file);
+
+    expect(error, 'the file must not load').toBeDefined();
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    const lines = message.split('\n');
+
+    // Every line is `file: path: reason` (or `file: reason`), never a stack trace or zod's own text.
+    for (const line of lines) {
+      expect(line.startsWith(`${file}: `), line).toBe(true);
+      expect(line).not.toMatch(/^\s+at |Error:|Invalid input|Too (small|big)|received \w+|\[object Object\]/);
+    }
+    const prefix = path ? `${file}: ${path}: ` : `${file}: `;
+    expect(message).toContain(prefix);
+    const line = lines.find((l) => l.startsWith(prefix) && l.includes(reason));
+    expect(line, `no line starts with '${prefix}' and contains '${reason}' in:\n${message}`).toBeDefined();
+    // The problem list agrees with the message.
+    expect((error as ConfigError).problems.some((p) => p.path === path && p.reason.includes(reason))).toBe(true);
+  });
+});
+
+describe('loadConfig', () => {
+  it('loads the example pipelines.yaml and resolves local record paths against it', () => {
+    const config = loadConfig(exampleFile);
+    expect(config.file).toBe(exampleFile);
+    expect(config.pipelines.map((p) => p.name)).toEqual(['tamr-mastering-demo']);
+    const update = config.pipelines[0].steps.find((step) => step.kind === 'updateRecords');
+    expect(update).toBeDefined();
+    const records = (update as { records: string }).records;
+    expect(isAbsolute(records)).toBe(true);
+    expect(records).toBe(resolve(dirname(exampleFile), 'examples/tamr-records.jsonl'));
+  });
+
+  it('resolves a relative records path even when the file path is relative, and leaves s3:// alone', () => {
+    const text = minimal(`
+      - kind: updateRecords
+        datasetId: 1
+        records: data/records.jsonl
+      - kind: updateRecords
+        name: Update archive records
+        datasetId: 2
+        records: s3://bucket/records.jsonl`);
+    const config = parseConfig(text, 'configs/p.yaml');
+    const [local, s3] = config.pipelines[0].steps as { records: string; datasetId: string }[];
+    expect(local.records).toBe(resolve('configs', 'data/records.jsonl'));
+    expect(local.datasetId).toBe('1'); // numeric ids become strings
+    expect(s3.records).toBe('s3://bucket/records.jsonl');
+  });
+
+  it('fills defaults for polling, retry, http, schedule and steps', () => {
+    const text = minimal(`
+      - kind: updateRecords
+        datasetId: "1"
+        records: s3://bucket/records.jsonl
+      - kind: populateRecipe
+        recipeId: "2"`, '    schedule:\n      expression: rate(6 hours)');
+    const [pipeline] = parseConfig(text, '/tmp/defaults.yaml').pipelines;
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 120 });
+    expect(pipeline.retry).toEqual({
+      rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
+      transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
+    });
+    expect(pipeline.http).toEqual({ timeoutSeconds: 20 });
+    expect(pipeline.schedule).toEqual({ expression: 'rate(6 hours)', enabled: true, timezone: 'UTC', input: {} });
+    expect(pipeline.steps[0]).toMatchObject({ recordIdField: 'id' });
+    expect(pipeline.steps[1]).toMatchObject({ inputFlag: 'mlConfigurationChanged' });
+  });
+
+  it('fills the rest of a partly given polling block', () => {
+    const text = minimal('', '    polling:\n      timeoutMinutes: 30');
+    const [pipeline] = parseConfig(text, '/tmp/partial.yaml').pipelines;
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 30 });
+  });
+
+  it('accepts a rate exactly as long as the job timeout, and cron schedules whatever the timeout', () => {
+    for (const schedule of ['rate(2 hours)', 'rate(120 minutes)', 'cron(0/5 * ? * * *)']) {
+      const text = minimal('', `    schedule:\n      expression: ${schedule}`);
+      expect(() => parseConfig(text, '/tmp/ok.yaml'), schedule).not.toThrow();
+    }
+  });
+
+  it('reports every problem of a file, one per line', () => {
+    const text = `pipelines:
+  - name: Bad Name
+    system: tamr-mastering
+    baseUrl: https://tamr.example.com
+    steps:
+      - kind: refreshRecordPairs
+`;
+    const error = (() => {
+      try {
+        parseConfig(text, 'multi.yaml');
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message.split('\n').sort()).toEqual(
+      [
+        "multi.yaml: pipelines[0].name: must be 1-40 characters: lowercase letters, digits and dashes, starting with a letter",
+        'multi.yaml: pipelines[0].secretName: required',
+        'multi.yaml: pipelines[0].steps[0].project: required',
+      ].sort(),
+    );
+  });
+
+  it('reports a missing file as a ConfigError', () => {
+    const error = loadError(join(corpusDir, 'does-not-exist.yaml'));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/does-not-exist\.yaml: cannot read file \(ENOENT\)/);
+  });
+});
+
+describe('waitSchedule', () => {
+  const polling = (initialIntervalSeconds: number, maxIntervalSeconds: number, backoffRate: number, timeoutMinutes: number) => ({
+    initialIntervalSeconds,
+    maxIntervalSeconds,
+    backoffRate,
+    timeoutMinutes,
+  });
+
+  /** maxPolls is the smallest number of checks whose waits reach the timeout. */
+  function expectTightBudget(p: ReturnType<typeof polling>) {
+    const schedule = waitSchedule(p);
+    const timeout = p.timeoutMinutes * 60;
+    expect(schedule.growing.length).toBeGreaterThan(0);
+    expect(waitedBefore(schedule, schedule.maxPolls)).toBeGreaterThanOrEqual(timeout);
+    expect(waitedBefore(schedule, schedule.maxPolls - 1)).toBeLessThan(timeout);
+    return schedule;
+  }
+
+  it('grows 15, 30, 60, 120, 240 then stays at 300 for the defaults', () => {
+    const schedule = expectTightBudget(polling(15, 300, 2, 120));
+    expect(schedule.growing).toEqual([15, 30, 60, 120, 240]);
+    expect(schedule.steady).toBe(300);
+    // 465 s of growing waits + 23 × 300 s = 7365 s ≥ 7200 s; 22 steady waits give 7065 s.
+    expect(schedule.maxPolls).toBe(28);
+    expect(waitedBefore(schedule, 28)).toBe(7365);
+    expect(waitedBefore(schedule, 27)).toBe(7065);
+  });
+
+  it('keeps the initial interval when backoffRate is 1', () => {
+    const schedule = expectTightBudget(polling(30, 300, 1, 10));
+    expect(schedule.growing).toEqual([30]);
+    expect(schedule.steady).toBe(30);
+    expect(schedule.maxPolls).toBe(20);
+  });
+
+  it('stops growing when the timeout is shorter than the first waits', () => {
+    const schedule = expectTightBudget(polling(60, 600, 2, 2));
+    expect(schedule.growing).toEqual([60, 120]);
+    expect(schedule.maxPolls).toBe(2);
+
+    const single = expectTightBudget(polling(60, 600, 2, 1));
+    expect(single.growing).toEqual([60]);
+    expect(single.maxPolls).toBe(1);
+  });
+
+  it('starts steady when the initial interval equals the max', () => {
+    const schedule = expectTightBudget(polling(300, 300, 2, 120));
+    expect(schedule.growing).toEqual([300]);
+    expect(schedule.steady).toBe(300);
+    expect(schedule.maxPolls).toBe(24);
+  });
+
+  it('gives a tight poll budget across a sweep of valid settings', () => {
+    for (const initial of [1, 5, 15, 60, 600, 3600]) {
+      for (const max of [initial, initial * 3, 3600].filter((m) => m <= 3600)) {
+        for (const rate of [1, 1.1, 1.5, 2, 10]) {
+          for (const timeout of [Math.ceil(initial / 60), 1, 7, 120, 7 * 24 * 60].filter((t) => t * 60 >= initial)) {
+            const schedule = expectTightBudget(polling(initial, max, rate, timeout));
+            for (const wait of schedule.growing) expect(wait).toBeLessThanOrEqual(max);
+            expect(schedule.steady).toBeLessThanOrEqual(max);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('scheduleExpressionProblem', () => {
+  it.each([
+    'rate(1 minute)',
+    'rate(5 minutes)',
+    'rate(1 hour)',
+    'rate(6 hours)',
+    'rate(1 day)',
+    'rate(2 days)',
+    'cron(0 2 * * ? *)',
+    'cron(0/15 8-17 ? * MON-FRI *)',
+    'cron(30 1 1 * ? *)',
+  ])('accepts %s', (expression) => {
+    expect(scheduleExpressionProblem(expression)).toBeUndefined();
+  });
+
+  it.each([
+    ['rate(0 hours)', 'positive whole number'],
+    ['rate(5 hour)', "use plural 'hours'"],
+    ['rate(1 hours)', "use singular 'hour'"],
+    ['rate(2 weeks)', 'rate unit must be one of'],
+    ['rate(1.5 hours)', "must be 'rate(<n> <unit>)'"],
+    ['rate(-1 hours)', "must be 'rate(<n> <unit>)'"],
+    ['cron(0 2 * * *)', 'cron needs 6 fields'],
+    ['cron(0 2 1 * MON *)', "'?' in day-of-month or day-of-week"],
+    ['cron(a 2 * * ? *)', 'minutes and hours must be'],
+    ['every 6 hours', "must be 'rate(<n> <unit>)' or 'cron(<6 fields>)'"],
+    ['', "must be 'rate(<n> <unit>)'"],
+  ])('rejects %s', (expression, reason) => {
+    expect(scheduleExpressionProblem(expression)).toContain(reason);
+  });
+});
+
+describe('rateSeconds and scheduleFrequencyProblem', () => {
+  it('converts rates to seconds and ignores cron', () => {
+    expect(rateSeconds('rate(1 minute)')).toBe(60);
+    expect(rateSeconds('rate(6 hours)')).toBe(21_600);
+    expect(rateSeconds('rate(2 days)')).toBe(172_800);
+    expect(rateSeconds('cron(0 2 * * ? *)')).toBeUndefined();
+  });
+
+  it('rejects a rate shorter than the job timeout and states both numbers', () => {
+    const problem = scheduleFrequencyProblem('rate(90 minutes)', 120);
+    expect(problem).toContain('more often than one job may run');
+    expect(problem).toContain('every 90 minutes');
+    expect(problem).toContain('polling.timeoutMinutes: 120');
+    expect(problem).toContain('overlap guard');
+  });
+
+  it('accepts rates at least as long as the timeout, cron, and invalid expressions (reported elsewhere)', () => {
+    expect(scheduleFrequencyProblem('rate(2 hours)', 120)).toBeUndefined();
+    expect(scheduleFrequencyProblem('rate(1 day)', 120)).toBeUndefined();
+    expect(scheduleFrequencyProblem('cron(0/5 * ? * * *)', 120)).toBeUndefined();
+    expect(scheduleFrequencyProblem('rate(0 hours)', 120)).toBeUndefined();
+    expect(scheduleFrequencyProblem('rate(1 hours)', 120)).toBeUndefined();
+  });
+});
+
+/** A valid one-pipeline file; `steps` replaces the default step list, `extra` adds pipeline fields. */
+function minimal(steps: string, extra = ''): string {
+  return `pipelines:
+  - name: demo
+    system: tamr-mastering
+    baseUrl: https://tamr.example.com:9100
+    secretName: continuum/tamr
+${extra}
+    steps:${steps || `
+      - kind: refreshUnifiedDataset
+        project: "1"`}
+`;
+}
