@@ -7,7 +7,8 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../lib/config/load';
 import { buildApp, DEFAULT_CONFIG_FILE, DEFAULT_STACK_NAME } from '../lib/app';
 
-const probe = new App();
+// Only reads context: autoSynth off, or its empty assembly would overwrite the real one at exit.
+const probe = new App({ autoSynth: false });
 const configFile = (probe.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG_FILE;
 const stackName = (probe.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
 
