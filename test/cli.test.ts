@@ -42,7 +42,8 @@ afterAll(async () => {
 
 const runArgs = (...extra: string[]) => ['run', '--pipeline', 'tamr-mastering-demo', '--secrets', secretsFile, '--base-url', sim.url, '--wait-ms', '20', '--retry-ms', '10', ...extra];
 
-describe('continuum run', () => {
+// Each call starts Node, tsx and an in-process synth: seconds each, more on a loaded machine.
+describe('continuum run', { timeout: 180_000 }, () => {
   it('exits 0 and prints one JSON report with every step', async () => {
     const result = await continuum(runArgs('--output', 'json', '--input', '{"mlConfigurationChanged": true}'));
 

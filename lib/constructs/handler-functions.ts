@@ -1,0 +1,135 @@
+/**
+ * The Lambda functions of a stack, shared by every pipeline that talks to the same API.
+ *
+ * A function is one handler bound to one *connection*: system, base URL, secret and HTTP
+ * timeout (its environment). Pipelines with the same connection (one per data product against
+ * one tenant, say) share it, so a stack of 100 pipelines against one tenant has one function per
+ * handler, not 100; and every function still reads exactly one secret.
+ */
+import { createHash } from 'node:crypto';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, type CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { PipelineConfig } from '../config/schema';
+import { baseUrlOf } from '../providers';
+import type { HandlerCall, HandlerRef } from '../providers/job-spec';
+import { pascal } from './names';
+
+/** Template metadata key naming the handler module of a function (read by the local runner). */
+export const HANDLER_METADATA = 'continuum:handler';
+
+/** What a function's environment is made of. */
+export interface Connection {
+  readonly system: string;
+  readonly baseUrl: string;
+  readonly secretName: string;
+  readonly httpTimeoutSeconds: number;
+}
+
+export function connectionOf(pipeline: PipelineConfig): Connection {
+  return { system: pipeline.system, baseUrl: baseUrlOf(pipeline), secretName: pipeline.secretName, httpTimeoutSeconds: pipeline.http.timeoutSeconds };
+}
+
+/** Seconds a handler's Lambda may run: the HTTP timeout plus headroom, 15 minutes for streaming. */
+export function lambdaTimeoutFor(handler: HandlerRef, httpTimeoutSeconds: number): Duration {
+  return handler.longRunning ? Duration.minutes(15) : Duration.seconds(Math.min(900, httpTimeoutSeconds + 10));
+}
+
+export class HandlerFunctions extends Construct {
+  private readonly functions = new Map<string, NodejsFunction>();
+  private readonly connections = new Map<string, Construct>();
+  private readonly secrets = new Map<string, ISecret>();
+  private readonly buckets = new Map<string, s3.IBucket>();
+
+  /** Every function created so far. */
+  get all(): readonly NodejsFunction[] {
+    return [...this.functions.values()];
+  }
+
+  /** The function running `call.handler` for `pipeline`'s connection, granted what the call reads. */
+  functionFor(pipeline: PipelineConfig, call: HandlerCall): IFunction {
+    const connection = connectionOf(pipeline);
+    const scope = this.connectionScope(connection);
+    const key = `${scope.node.id}/${call.handler.id}`;
+    let fn = this.functions.get(key);
+    if (!fn) {
+      fn = this.create(scope, call.handler, connection);
+      this.secretOf(connection.secretName).grantRead(fn);
+      this.functions.set(key, fn);
+    }
+    for (const uri of call.readsS3 ?? []) this.grantReadS3Object(fn, uri);
+    return fn;
+  }
+
+  /** One construct per connection: `TamrMastering3f9a1c2b`, stable while the connection is. */
+  private connectionScope(connection: Connection): Construct {
+    const digest = createHash('sha256').update(JSON.stringify([connection.baseUrl, connection.secretName, connection.httpTimeoutSeconds])).digest('hex').slice(0, 8);
+    const id = `${pascal(connection.system)}${digest}`;
+    let scope = this.connections.get(id);
+    if (!scope) {
+      scope = new Construct(this, id);
+      this.connections.set(id, scope);
+    }
+    return scope;
+  }
+
+  private secretOf(name: string): ISecret {
+    let secret = this.secrets.get(name);
+    if (!secret) {
+      secret = Secret.fromSecretNameV2(this, `Secret${pascal(name)}`, name);
+      this.secrets.set(name, secret);
+    }
+    return secret;
+  }
+
+  private create(scope: Construct, handler: HandlerRef, connection: Connection): NodejsFunction {
+    const id = pascal(handler.id.split('/').pop()!);
+    const timeout = lambdaTimeoutFor(handler, connection.httpTimeoutSeconds);
+    const fn = new NodejsFunction(scope, id, {
+      description: `Continuum ${handler.id} for ${connection.baseUrl} (secret ${connection.secretName})`.slice(0, 256),
+      entry: handler.entry,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout,
+      environment: {
+        BASE_URL: connection.baseUrl,
+        SECRET_NAME: connection.secretName,
+        HTTP_TIMEOUT_MS: String(handler.longRunning ? timeout.toMilliseconds() - 30_000 : connection.httpTimeoutSeconds * 1000),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        // ESM bundles of CommonJS dependencies still call require().
+        banner: "import { createRequire as __continuumCreateRequire } from 'node:module';const require = __continuumCreateRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    (fn.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA, handler.id);
+    return fn;
+  }
+
+  private grantReadS3Object(fn: NodejsFunction, uri: string): void {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!match) {
+      Annotations.of(fn).addWarning(`'${uri}' is not an s3:// URI: it only works for local runs`);
+      return;
+    }
+    let bucket = this.buckets.get(match[1]);
+    if (!bucket) {
+      bucket = s3.Bucket.fromBucketName(this, `Bucket${pascal(match[1])}`, match[1]);
+      this.buckets.set(match[1], bucket);
+    }
+    bucket.grantRead(fn, match[2]);
+  }
+}
