@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
-import { loadConfig } from '../lib/config/load';
+import { loadConfig, parseConfig } from '../lib/config/load';
 import { pipelinesOf, type AslDefinition, type CfnTemplate } from '../lib/local/synthesized';
 
 const config = loadConfig('pipelines.yaml');
@@ -167,5 +167,41 @@ describe('bundling', () => {
       expect(code).toMatch(/["']@aws-sdk\/client-secrets-manager["']/);
       expect(code).not.toMatch(/class SecretsManagerServiceException/);
     }
+  });
+});
+
+describe('handler functions', () => {
+  const twoTenants = (secondSecret: string) =>
+    parseConfig(
+      `pipelines:
+${['a', 'b', 'c']
+  .map(
+    (name, i) => `  - name: ${name}
+    system: tamr-mastering
+    baseUrl: https://tamr.example.com:9100
+    secretName: ${i === 2 ? secondSecret : 'continuum/tamr'}
+    steps:
+      - kind: refreshRecordPairs
+        project: "${i}"
+      - kind: refreshRecordClusters
+        project: "${i}"
+`,
+  )
+  .join('')}`,
+      'shared.yaml',
+    );
+
+  const functionsOf = (cfg: ReturnType<typeof parseConfig>) => {
+    const resources = Template.fromStack(buildApp({ config: cfg, bundle: false }).stack).toJSON().Resources as CfnTemplate['Resources'];
+    return Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['continuum:handler']);
+  };
+
+  it('are shared by pipelines of one connection and separate for another secret', () => {
+    // Two handlers (submit-refresh, get-operation); pipelines a and b share them, c has its own.
+    const functions = functionsOf(twoTenants('continuum/other-tamr'));
+    expect(functions).toHaveLength(4);
+    const secrets = functions.map((f) => (f.Properties as { Environment: { Variables: { SECRET_NAME: string } } }).Environment.Variables.SECRET_NAME).sort();
+    expect(secrets).toEqual(['continuum/other-tamr', 'continuum/other-tamr', 'continuum/tamr', 'continuum/tamr']);
+    expect(functionsOf(twoTenants('continuum/tamr'))).toHaveLength(2);
   });
 });
