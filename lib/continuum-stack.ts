@@ -4,6 +4,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
+import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
@@ -15,6 +16,8 @@ export interface ContinuumStackProps extends StackProps {
 export class ContinuumStack extends Stack {
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   readonly functions: HandlerFunctions;
+  /** Present when some pipeline has jobs that can be stopped. */
+  readonly cleanup?: ExecutionCleanup;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
@@ -24,5 +27,13 @@ export class ContinuumStack extends Stack {
       pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions }));
     }
     this.pipelines = pipelines;
+
+    const stopFunctions = [...pipelines.values()].flatMap((p) => p.stopFunctions);
+    if (stopFunctions.length > 0) {
+      this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
+        stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
+        stopFunctions,
+      });
+    }
   }
 }

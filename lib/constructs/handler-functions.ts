@@ -89,30 +89,14 @@ export class HandlerFunctions extends Construct {
   private create(scope: Construct, handler: HandlerRef, connection: Connection): NodejsFunction {
     const id = pascal(handler.id.split('/').pop()!);
     const timeout = lambdaTimeoutFor(handler, connection.httpTimeoutSeconds);
-    const fn = new NodejsFunction(scope, id, {
-      description: `Continuum ${handler.id} for ${connection.baseUrl} (secret ${connection.secretName})`.slice(0, 256),
+    const fn = bundledFunction(scope, id, {
+      description: `Continuum ${handler.id} for ${connection.baseUrl} (secret ${connection.secretName})`,
       entry: handler.entry,
-      handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
       timeout,
       environment: {
         BASE_URL: connection.baseUrl,
         SECRET_NAME: connection.secretName,
         HTTP_TIMEOUT_MS: String(handler.longRunning ? timeout.toMilliseconds() - 30_000 : connection.httpTimeoutSeconds * 1000),
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies still call require().
-        banner: "import { createRequire as __continuumCreateRequire } from 'node:module';const require = __continuumCreateRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
       },
     });
     (fn.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA, handler.id);
@@ -132,4 +116,40 @@ export class HandlerFunctions extends Construct {
     }
     bucket.grantRead(fn, match[2]);
   }
+}
+
+export interface BundledFunctionProps {
+  readonly description: string;
+  /** The handler's TypeScript entry file. */
+  readonly entry: string;
+  readonly timeout: Duration;
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * Every Continuum Lambda: Node 22 on arm64, bundled locally by esbuild (minified ESM with a
+ * source map, the AWS SDK taken from the runtime), logs kept a month.
+ */
+export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): NodejsFunction {
+  return new NodejsFunction(scope, id, {
+    description: props.description.slice(0, 256),
+    entry: props.entry,
+    handler: 'handler',
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: 256,
+    timeout: props.timeout,
+    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    bundling: {
+      minify: true,
+      sourceMap: true,
+      target: 'node22',
+      format: OutputFormat.ESM,
+      mainFields: ['module', 'main'],
+      // ESM bundles of CommonJS dependencies still call require().
+      banner: "import { createRequire as __continuumCreateRequire } from 'node:module';const require = __continuumCreateRequire(import.meta.url);",
+      externalModules: ['@aws-sdk/*'],
+    },
+  });
 }

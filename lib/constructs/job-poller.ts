@@ -21,6 +21,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { StopDescriptor } from '../../lambdas/cleanup/unfinished-jobs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
@@ -60,6 +61,7 @@ export class JobPoller extends sfn.StateMachineFragment {
   readonly stateNames: JobStateNames;
   readonly schedule?: WaitSchedule;
   private readonly itemPayload: Record<string, unknown>;
+  private readonly stopDescriptor: StopDescriptor | null;
 
   constructor(scope: Construct, id: string, private readonly props: JobPollerProps) {
     super(scope, id);
@@ -67,6 +69,9 @@ export class JobPoller extends sfn.StateMachineFragment {
     const Subject = capitalize(job.subject);
     // In a fan-out, each Map iteration's input is `{ item }`: the item goes into every call.
     this.itemPayload = job.forEach ? { [job.forEach.payloadField]: sfn.JsonPath.stringAt('$.item') } : {};
+    this.stopDescriptor = job.stop
+      ? { FunctionName: props.functionFor(job.stop).functionArn, Payload: { ...job.stop.payload }, ItemField: job.forEach?.payloadField ?? null }
+      : null;
 
     const requestFailed = new sfn.Fail(this, 'RequestFailed', {
       stateName: `${Subject} request failed`,
@@ -93,7 +98,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
 
     const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
-    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(), JOB_PATH, requestFailed, this.itemPayload, existingError);
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, requestFailed, this.itemPayload, existingError);
 
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
@@ -175,7 +180,7 @@ export class JobPoller extends sfn.StateMachineFragment {
   /** Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. */
   private existingJobCheck(job: JobSpec, Subject: string, submit: tasks.LambdaInvoke, outcome: sfn.Choice, requestFailed: sfn.Fail) {
     const existing = job.existingJob!;
-    const find = this.invoke('FindExisting', `Find running ${job.subject}`, existing.find, jobSelector(), '$.existing', requestFailed, this.itemPayload);
+    const find = this.invoke('FindExisting', `Find running ${job.subject}`, existing.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, this.itemPayload);
     const decide = new sfn.Choice(this, 'Existing', {
       stateName: `Is another ${job.subject} job running`,
       comment: `Policy when one is: ${existing.policy}.`,
@@ -277,7 +282,9 @@ export class JobPoller extends sfn.StateMachineFragment {
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
       lambdaFunction: this.props.functionFor(job.stop!),
       payload: sfn.TaskInput.fromObject({ ...job.stop!.payload, ...this.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
-      resultPath: sfn.JsonPath.DISCARD,
+      // Marks the job stopped, so the cleaner does not stop it a second time.
+      resultSelector: { 'at.$': '$$.State.EnteredTime' },
+      resultPath: `${JOB_PATH}.stopped`,
       taskTimeout: sfn.Timeout.duration(this.props.timeoutFor(job.stop!).plus(Duration.seconds(10))),
     });
     stop.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.stopFailure' });
@@ -326,9 +333,12 @@ export class JobPoller extends sfn.StateMachineFragment {
   }
 }
 
-/** A submit-like answer, as kept at `$.job`: id, status, and a fresh poll counter. */
-function jobSelector(): Record<string, unknown> {
-  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0 } };
+/**
+ * A submit-like answer, as kept at `$.job`: id, status, a fresh poll counter and, for stoppable
+ * jobs, how to stop it (read from the history by the cleaner when an execution ends early).
+ */
+function jobSelector(stop: StopDescriptor | null): Record<string, unknown> {
+  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0 }, stop };
 }
 
 /** The handler's answer, as kept at `$.job.status`. */

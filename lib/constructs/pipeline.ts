@@ -42,6 +42,8 @@ export class Pipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** The functions this pipeline's tasks invoke. */
   readonly functions: ReadonlySet<IFunction>;
+  /** The functions that stop this pipeline's remote jobs (for the execution cleanup). */
+  readonly stopFunctions: readonly IFunction[];
   readonly jobs: readonly JobSpec[];
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
@@ -92,6 +94,7 @@ export class Pipeline extends Construct {
       this.jobs.map((job, i): JobMetadata => ({ key: job.key, title: job.title, subject: job.subject, states: pollers[i].stateNames })),
     );
     this.functions = functions;
+    this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
 
     if (pipeline.schedule) this.addSchedule(pipeline);
   }

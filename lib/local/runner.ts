@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
+import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -52,6 +53,13 @@ export interface RunReport {
   readonly history: HistoryEvent[];
   /** Every line the handlers logged during this run. */
   readonly logs: string[];
+  /** Remote jobs stopped because the execution ended early (as the deployed cleaner does). */
+  readonly cleanup: CleanupReport;
+}
+
+export interface CleanupReport {
+  readonly stopped: string[];
+  readonly failed: Array<{ jobId: string; error: string }>;
 }
 
 export interface LocalRunOptions {
@@ -119,7 +127,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const logs: string[] = [];
   const counters = { lambdaInvocations: 0 };
 
-  const bindings = taskBindings(options, registry, counters);
+  const { bindings, invokeFunction } = taskBindings(options, registry, counters);
   const overrides = timingOverrides(pipeline, options);
   const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
@@ -161,8 +169,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     }
     await consumeEvents.catch(() => undefined);
     registry.remove(pipeline.stateMachineArn, executionArn);
+    const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
+    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running.
+    const cleanup = report.status === 'SUCCEEDED' ? { stopped: [], failed: [] } : await stopUnfinishedJobs(history, invokeFunction);
     restoreSink();
-    return buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
+    return { ...report, cleanup };
   })();
   return running;
 }
@@ -192,6 +203,17 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
     return handler;
   };
 
+  /** Invoke a function of the template in-process, as Lambda would (errors shaped like Lambda's). */
+  const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
+    counters.lambdaInvocations += 1;
+    const handler = await handlerFor(functionArn);
+    try {
+      return await handler(structuredClone(payload), lambdaContext(functionArn));
+    } catch (error) {
+      throw asLambdaError(error);
+    }
+  };
+
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
     if (state.Type !== 'Task') continue;
@@ -199,14 +221,8 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
     if (resource.endsWith(':states:::lambda:invoke')) {
       bindings[name] = async (input) => {
         const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-        counters.lambdaInvocations += 1;
-        const handler = await handlerFor(FunctionName);
-        try {
-          const result = await handler(structuredClone(Payload), lambdaContext(FunctionName));
-          return { StatusCode: 200, Payload: result ?? null };
-        } catch (error) {
-          throw asLambdaError(error);
-        }
+        const result = await invokeFunction(FunctionName, Payload);
+        return { StatusCode: 200, Payload: result ?? null };
       };
     } else if (resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
       bindings[name] = async (input) => {
@@ -215,7 +231,22 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
       };
     }
   }
-  return bindings;
+  return { bindings, invokeFunction };
+}
+
+/** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
+async function stopUnfinishedJobs(history: HistoryEvent[], invoke: (functionArn: string, payload: unknown) => Promise<unknown>): Promise<CleanupReport> {
+  const states = history.flatMap((e) => (e.type === 'StateEntered' ? [e.state?.input] : e.type === 'StateExited' ? [e.state?.output] : []));
+  const report: CleanupReport = { stopped: [], failed: [] };
+  for (const job of unfinishedJobs(states)) {
+    try {
+      await invoke(job.FunctionName, job.Payload);
+      report.stopped.push(job.jobId);
+    } catch (error) {
+      report.failed.push({ jobId: job.jobId, error: `${(error as Error).name}: ${causeText((error as Error).message)}` });
+    }
+  }
+  return report;
 }
 
 function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {
@@ -278,7 +309,7 @@ function buildReport(
   history: HistoryEvent[],
   logs: string[],
   lambdaInvocations: number,
-): RunReport {
+): Omit<RunReport, 'cleanup'> {
   const last = [...history].reverse().find((e) => e.type.startsWith('Execution') && e.type !== 'ExecutionStarted');
   const status: ExecutionStatus =
     last?.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : last?.type === 'ExecutionAborted' ? 'ABORTED' : last?.type === 'ExecutionTimeout' ? 'TIMED_OUT' : 'FAILED';

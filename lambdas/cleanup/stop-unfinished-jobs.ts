@@ -1,0 +1,75 @@
+/**
+ * Target of the "execution ended early" EventBridge rule (ABORTED, TIMED_OUT, FAILED): reads the
+ * execution's history and invokes the stop function of every remote job it left running, so
+ * nothing keeps running unseen after a run is stopped in the console or fails halfway.
+ *
+ * Best effort and idempotent: a stop that fails is logged and the others still run; stopping a
+ * job that has just finished is harmless for every supported system.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { Logger } from '../shared/logger';
+import { stateDataOf, unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
+
+export interface ExecutionStatusChange {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly status: string;
+}
+
+export interface CleanupResult {
+  readonly executionArn: string;
+  readonly stopped: string[];
+  readonly failed: Array<{ jobId: string; error: string }>;
+}
+
+/** History pages read at most (1000 events each): a run polling for a week stays well below. */
+const MAX_PAGES = 50;
+
+export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient } = {}) {
+  const sfn = clients.sfn ?? new SFNClient({});
+  const lambda = clients.lambda ?? new LambdaClient({});
+  const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
+
+  return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<CleanupResult> => {
+    const { executionArn, status } = event.detail;
+    const states: unknown[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
+      for (const historyEvent of page.events ?? []) states.push(stateDataOf(historyEvent as HistoryEvent));
+      nextToken = page.nextToken;
+      pages += 1;
+    } while (nextToken && pages < MAX_PAGES);
+
+    const jobs = unfinishedJobs(states);
+    logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
+    const result: CleanupResult = { executionArn, stopped: [], failed: [] };
+    for (const job of jobs) {
+      const error = await stop(lambda, job);
+      if (error) result.failed.push({ jobId: job.jobId, error });
+      else result.stopped.push(job.jobId);
+    }
+    if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
+    return result;
+  };
+}
+
+/** Invoke one stop function; the error text when it failed. */
+async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | undefined> {
+  try {
+    const answer = await lambda.send(
+      new InvokeCommand({ FunctionName: job.FunctionName, Payload: new TextEncoder().encode(JSON.stringify(job.Payload)) }),
+    );
+    if (!answer.FunctionError) return undefined;
+    const body = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
+    return `${answer.FunctionError}: ${body.slice(0, 500)}`;
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+let handlerInstance: ReturnType<typeof createHandler> | undefined;
+export const handler = (event: Parameters<ReturnType<typeof createHandler>>[0]) => (handlerInstance ??= createHandler())(event);

@@ -1,0 +1,68 @@
+/**
+ * Stops remote jobs that an execution left running when it ended early.
+ *
+ * Step Functions runs no state after an abort (nor after a Map iteration fails the run, nor at
+ * the execution timeout), so a remote job submitted by the run would keep running unseen. An
+ * EventBridge rule on "Step Functions Execution Status Change" (ABORTED, TIMED_OUT, FAILED) of
+ * the stack's state machines invokes one cleaner function, which reads the execution history and
+ * invokes each unfinished job's stop function (lambdas/cleanup/stop-unfinished-jobs.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { bundledFunction } from './handler-functions';
+
+/** Execution statuses after which no state of the run will ever run again. */
+export const ENDED_EARLY_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
+export interface ExecutionCleanupProps {
+  /** The state machines whose ended executions are cleaned up. */
+  readonly stateMachines: readonly sfn.StateMachine[];
+  /** Every function that stops a remote job (invoked with the payload recorded in the history). */
+  readonly stopFunctions: readonly IFunction[];
+}
+
+export class ExecutionCleanup extends Construct {
+  readonly function: NodejsFunction;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ExecutionCleanupProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.function = bundledFunction(this, 'StopUnfinishedJobs', {
+      description: 'Continuum: stops the remote jobs an aborted, timed-out or failed execution left running',
+      entry: fileURLToPath(new URL('../../lambdas/cleanup/stop-unfinished-jobs.ts', import.meta.url)),
+      timeout: Duration.minutes(5),
+    });
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:GetExecutionHistory'],
+        resources: props.stateMachines.map((machine) =>
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${(machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+    );
+    for (const fn of new Set(props.stopFunctions)) fn.grantInvoke(this.function);
+
+    this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
+      description: 'Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...ENDED_EARLY_STATUSES], stateMachineArn: props.stateMachines.map((m) => m.stateMachineArn) },
+      },
+      targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The execution cleanup: which jobs an ended execution left running (pure), and the deployed
+ * cleaner reading a paged GetExecutionHistory and invoking stop functions (SDK clients mocked).
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../lambdas/cleanup/stop-unfinished-jobs';
+import { unfinishedJobs, type StopDescriptor } from '../lambdas/cleanup/unfinished-jobs';
+
+const STOP: StopDescriptor = { FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:StopJob', Payload: { kind: 'load' }, ItemField: null };
+const job = (id: string, outcome: string, extra: Record<string, unknown> = {}) => ({ job: { id, status: { outcome }, poll: { count: 1 }, stop: STOP, ...extra } });
+
+describe('unfinishedJobs', () => {
+  it('returns the jobs whose last seen outcome is running, with the stop payload and job id', () => {
+    const states = [job('job_1', 'running'), job('job_1', 'succeeded'), job('job_2', 'running'), job('job_2', 'running')];
+    expect(unfinishedJobs(states)).toEqual([{ jobId: 'job_2', FunctionName: STOP.FunctionName, Payload: { kind: 'load', jobId: 'job_2' } }]);
+  });
+
+  it('treats failed and already stopped jobs as finished', () => {
+    expect(unfinishedJobs([job('a', 'running'), job('a', 'failed'), job('b', 'running', { stopped: { at: 't' } })])).toEqual([]);
+  });
+
+  it('adds the Map item to the payload of a per-item job', () => {
+    const perItem: StopDescriptor = { ...STOP, ItemField: 'sourceId' };
+    const states = [
+      { item: 'src-1', job: { id: 'j1', status: { outcome: 'running' }, stop: perItem } },
+      { item: 'src-2', job: { id: 'j2', status: { outcome: 'running' }, stop: perItem } },
+      { item: 'src-2', job: { id: 'j2', status: { outcome: 'succeeded' }, stop: perItem } },
+    ];
+    expect(unfinishedJobs(states)).toEqual([{ jobId: 'j1', FunctionName: STOP.FunctionName, Payload: { kind: 'load', sourceId: 'src-1', jobId: 'j1' } }]);
+  });
+
+  it('ignores jobs that cannot be stopped, jobs without an id and data that is not a job', () => {
+    expect(unfinishedJobs([{ job: { id: 'x', status: { outcome: 'running' }, stop: null } }, { job: { id: null, status: { outcome: 'running' }, stop: STOP } }, null, 'text', { steps: {} }])).toEqual([]);
+  });
+});
+
+describe('the deployed cleaner', () => {
+  const sfn = mockClient(SFNClient);
+  const lambda = mockClient(LambdaClient);
+  afterEach(() => {
+    sfn.reset();
+    lambda.reset();
+  });
+
+  const event = (executionArn: string) =>
+    ({ detail: { executionArn, stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Continuum-x', status: 'ABORTED' } }) as never;
+
+  it('reads every history page and invokes the stop function of each unfinished job, reporting failures', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-1';
+    sfn
+      .on(GetExecutionHistoryCommand, { executionArn: arn, nextToken: undefined })
+      .resolves({ events: [{ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load source', output: JSON.stringify(job('j1', 'running')) } }], nextToken: 'page-2' })
+      .on(GetExecutionHistoryCommand, { executionArn: arn, nextToken: 'page-2' })
+      .resolves({
+        events: [
+          { type: 'TaskStateEntered', id: 2, timestamp: new Date(), stateEnteredEventDetails: { name: 'Publish', input: JSON.stringify(job('j2', 'running')) } },
+          { type: 'ExecutionAborted', id: 3, timestamp: new Date() },
+        ],
+      });
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200 })
+      .on(InvokeCommand, { Payload: new TextEncoder().encode(JSON.stringify({ kind: 'load', jobId: 'j2' })) })
+      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorType":"NotFound"}') as never });
+
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)).toHaveLength(2);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0].args[0].input).toMatchObject({ includeExecutionData: true });
+    expect(lambda.commandCalls(InvokeCommand).map((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)))).toEqual([
+      { kind: 'load', jobId: 'j1' },
+      { kind: 'load', jobId: 'j2' },
+    ]);
+    expect(result).toEqual({ executionArn: arn, stopped: ['j1'], failed: [{ jobId: 'j2', error: 'Unhandled: {"errorType":"NotFound"}' }] });
+  });
+
+  it('stops nothing when every job finished', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ type: 'PassStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'x', output: JSON.stringify(job('j1', 'succeeded')) } }] });
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event('arn:e'));
+    expect(result.stopped).toEqual([]);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+});
