@@ -3,7 +3,8 @@
  * CDK entry point (`cdk synth`, `cdk deploy`). Config file: `-c config=path.yaml`, default
  * `pipelines.yaml`. An invalid config prints `file: path: reason` lines and exits 1.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/load';
 import { buildApp, DEFAULT_CONFIG_FILE, DEFAULT_STACK_NAME } from '../lib/app';
 
@@ -14,6 +15,8 @@ const stackName = (probe.node.tryGetContext('stackName') as string | undefined) 
 
 try {
   const { app } = buildApp({ config: configFile, stackName });
+  // AWS Solutions checks run on every synth: an unacknowledged finding fails it.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
 } catch (error) {
   if (error instanceof ConfigError) {

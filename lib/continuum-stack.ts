@@ -2,6 +2,8 @@
  * The deployable unit: one stack holding every pipeline of a config file.
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
@@ -16,15 +18,23 @@ export interface ContinuumStackProps extends StackProps {
 export class ContinuumStack extends Stack {
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   readonly functions: HandlerFunctions;
+  readonly alertsKey: kms.Key;
   /** Present when some pipeline has jobs that can be stopped. */
   readonly cleanup?: ExecutionCleanup;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
+    // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish.
+    this.alertsKey = new kms.Key(this, 'AlertsKey', { description: 'Continuum: encrypts the pipelines\' alert topics', enableKeyRotation: true });
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      this.alertsKey.addToResourcePolicy(
+        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+      );
+    }
     const pipelines = new Map<string, Pipeline>();
     for (const pipeline of props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions }));
+      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey }));
     }
     this.pipelines = pipelines;
 

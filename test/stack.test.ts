@@ -89,9 +89,9 @@ describe('the synthesized stack', () => {
     }
   });
 
-  it('deploys handlers on Node 22 arm64 with the pipeline settings in the environment, never a secret value', () => {
+  it('deploys handlers on Node 24 arm64 with the pipeline settings in the environment, never a secret value', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Environment: {
         Variables: Match.objectLike({
@@ -115,16 +115,21 @@ describe('the synthesized stack', () => {
     }
   });
 
-  it('lets the state machine invoke only its own functions and list only its own executions', () => {
+  it('lets the state machine invoke only its own functions and list only its own executions; "*" only for actions that take no resource', () => {
     const roles = resourcesOfType('AWS::IAM::Policy')
       .map(([, r]) => r.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> }; Roles: unknown[] })
       .filter((p) => JSON.stringify(p.Roles).includes('StateMachineRole'));
     expect(roles).toHaveLength(config.pipelines.length);
+    const resourceLess = new Set(['cloudwatch:PutMetricData', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
     for (const policy of roles) {
+      const actions = policy.PolicyDocument.Statement.flatMap((s) => [s.Action].flat());
+      expect(actions).toContain('lambda:InvokeFunction');
+      expect(actions).toContain('states:ListExecutions');
       for (const statement of policy.PolicyDocument.Statement) {
-        const actions = [statement.Action].flat();
-        expect(actions.every((a) => a === 'lambda:InvokeFunction' || a === 'states:ListExecutions')).toBe(true);
-        expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
+        const statementActions = [statement.Action].flat();
+        expect(statementActions.every((a) => a === 'lambda:InvokeFunction' || a === 'states:ListExecutions' || resourceLess.has(a)), statementActions.join()).toBe(true);
+        if (JSON.stringify(statement.Resource) === '"*"') expect(statementActions.every((a) => resourceLess.has(a))).toBe(true);
+        else expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
       }
     }
   });
@@ -203,5 +208,47 @@ ${['a', 'b', 'c']
     const secrets = functions.map((f) => (f.Properties as { Environment: { Variables: { SECRET_NAME: string } } }).Environment.Variables.SECRET_NAME).sort();
     expect(secrets).toEqual(['continuum/other-tamr', 'continuum/other-tamr', 'continuum/tamr', 'continuum/tamr']);
     expect(functionsOf(twoTenants('continuum/tamr'))).toHaveLength(2);
+  });
+});
+
+describe('operations', () => {
+  it('announces failed and timed-out executions on an encrypted SNS topic per pipeline, with an alarm', () => {
+    template.resourceCountIs('AWS::SNS::Topic', config.pipelines.length);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT'], stateMachineArn: [Match.anyValue()] },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('AlertsTopic') } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('AlertsTopic') }],
+    });
+  });
+
+  it('logs executions at ERROR level and traces only when the pipeline asks', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: false },
+    });
+    const traced = parseConfig(readFileSync('pipelines.yaml', 'utf8').replace('system: tamr-mastering\n', 'system: tamr-mastering\n    tracing: true\n    alerts: { topicArn: "arn:aws:sns:eu-west-1:123456789012:data-team" }\n'), 'pipelines.yaml');
+    const other = Template.fromStack(buildApp({ config: traced, bundle: false }).stack);
+    other.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
+    // A configured topic is used as is: no topic is created, the rule and alarm publish to it.
+    other.resourceCountIs('AWS::SNS::Topic', config.pipelines.length - 1);
+    other.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:data-team'] });
+  });
+
+  it('counts skipped runs as a CloudWatch metric', () => {
+    const guard = definitions().get('tamr-mastering-demo')!.States['Count skipped run'] as unknown as { Resource: string; Parameters: { Namespace: string; MetricData: Array<{ MetricName: string }> }; Next: string };
+    expect(guard.Resource).toBe('arn:aws:states:::aws-sdk:cloudwatch:putMetricData');
+    expect(guard.Parameters.Namespace).toBe('Continuum');
+    expect(guard.Parameters.MetricData[0].MetricName).toBe('RunsSkipped');
+    expect(guard.Next).toBe('Skip overlapping run');
   });
 });

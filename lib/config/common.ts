@@ -119,6 +119,18 @@ export const httpSchema = z
   })
   .strict();
 
+export const alertsSchema = z
+  .object({
+    /** Publish failures to this existing SNS topic instead of a topic created for the pipeline. */
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
+      .optional(),
+    /** Addresses subscribed to the pipeline's topic (each confirms the subscription by e-mail). */
+    emails: z.array(z.email({ error: 'must be an e-mail address' })).max(10).default([]),
+  })
+  .strict();
+
 /** Fields every pipeline has, whatever its system. */
 export const basePipelineShape = {
   name: pipelineName,
@@ -131,6 +143,10 @@ export const basePipelineShape = {
     transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
   }),
   http: httpSchema.default({ timeoutSeconds: 20 }),
+  /** Where failed and timed-out executions are announced. */
+  alerts: alertsSchema.default({ emails: [] }),
+  /** AWS X-Ray tracing of the state machine and its functions. */
+  tracing: z.boolean().default(false),
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */
@@ -153,6 +169,7 @@ export type Schedule = z.output<typeof scheduleSchema>;
 export type Polling = z.output<typeof pollingSchema>;
 export type Retry = z.output<typeof retrySchema>;
 export type Http = z.output<typeof httpSchema>;
+export type Alerts = z.output<typeof alertsSchema>;
 
 /** A problem found by a cross-field check on a whole pipeline; `path` is relative to the pipeline. */
 export interface PipelineProblem {

@@ -7,7 +7,8 @@
  * handler, not 100; and every function still reads exactly one secret.
  */
 import { createHash } from 'node:crypto';
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -127,24 +128,37 @@ export interface BundledFunctionProps {
 }
 
 /**
- * Every Continuum Lambda: Node 22 on arm64, bundled locally by esbuild (minified ESM with a
+ * Every Continuum Lambda: Node 24 on arm64, bundled locally by esbuild (minified ESM with a
  * source map, the AWS SDK taken from the runtime), logs kept a month.
  */
 export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  // An explicit role that may write only to its own log group (AWSLambdaBasicExecutionRole would
+  // allow creating and writing any log group).
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Continuum: ${props.description}`.slice(0, 1000),
+  });
+  logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(logGroup.node.defaultChild as CfnElement)}.Arn>:*]`,
+    reason: "Log streams are created at run time; ':*' covers only the streams of the function's own log group.",
+  });
   return new NodejsFunction(scope, id, {
+    role,
     description: props.description.slice(0, 256),
     entry: props.entry,
     handler: 'handler',
-    runtime: Runtime.NODEJS_22_X,
+    runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,
     memorySize: 256,
     timeout: props.timeout,
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    logGroup,
     bundling: {
       minify: true,
       sourceMap: true,
-      target: 'node22',
+      target: 'node24',
       format: OutputFormat.ESM,
       mainFields: ['module', 'main'],
       // ESM bundles of CommonJS dependencies still call require().

@@ -14,7 +14,12 @@ import type { Construct } from 'constructs';
 export interface OverlapGuardProps {
   /** ARN of the state machine this guard belongs to (built from its name to avoid a cycle). */
   readonly stateMachineArn: string;
+  /** Dimension of the skipped-runs metric. */
+  readonly pipelineName: string;
 }
+
+/** CloudWatch metric counting runs the guard skipped (dimension `Pipeline`). */
+export const SKIPPED_RUNS_METRIC = { namespace: 'Continuum', metricName: 'RunsSkipped' } as const;
 
 export const OVERLAP_GUARD_STATE = 'Check for a run in progress';
 export const SKIPPED_STATE = 'Skip overlapping run';
@@ -52,6 +57,25 @@ export class OverlapGuard extends sfn.StateMachineFragment {
         'trigger.$': '$$.Execution.Input',
       },
     });
+    // Skips are otherwise invisible (the execution succeeds): count them. A failed count must not
+    // turn a skip into a failure, so every error continues to the skip.
+    const countSkip = new tasks.CallAwsService(this, 'CountSkip', {
+      stateName: 'Count skipped run',
+      comment: `Adds 1 to ${SKIPPED_RUNS_METRIC.namespace}/${SKIPPED_RUNS_METRIC.metricName} for this pipeline.`,
+      service: 'cloudwatch',
+      action: 'putMetricData',
+      iamAction: 'cloudwatch:PutMetricData',
+      iamResources: ['*'],
+      parameters: {
+        Namespace: SKIPPED_RUNS_METRIC.namespace,
+        MetricData: [{ MetricName: SKIPPED_RUNS_METRIC.metricName, Dimensions: [{ Name: 'Pipeline', Value: props.pipelineName }], Value: 1, Unit: 'Count' }],
+      },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    countSkip.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 2, backoffRate: 2 });
+    countSkip.addCatch(skip, { errors: ['States.ALL'], resultPath: '$.metricFailure' });
+    countSkip.next(skip);
+
     const start = new sfn.Pass(this, 'Start', {
       stateName: 'Start run',
       comment: 'Initialises $.steps, where each finished job records its id, state and poll count.',
@@ -59,7 +83,7 @@ export class OverlapGuard extends sfn.StateMachineFragment {
       resultPath: '$.steps',
     });
     const decide = new sfn.Choice(this, 'Decide', { stateName: 'Is another run in progress' })
-      .when(sfn.Condition.numberGreaterThan('$.guard.running', 1), skip)
+      .when(sfn.Condition.numberGreaterThan('$.guard.running', 1), countSkip)
       .otherwise(start);
     check.next(decide);
 

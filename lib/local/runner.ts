@@ -55,6 +55,15 @@ export interface RunReport {
   readonly logs: string[];
   /** Remote jobs stopped because the execution ended early (as the deployed cleaner does). */
   readonly cleanup: CleanupReport;
+  /** CloudWatch metric data the execution put (e.g. the skipped-runs count). */
+  readonly metrics: MetricDatum[];
+}
+
+export interface MetricDatum {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Record<string, string>;
+  readonly value: number;
 }
 
 export interface CleanupReport {
@@ -126,8 +135,9 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const input = options.input ?? {};
   const logs: string[] = [];
   const counters = { lambdaInvocations: 0 };
+  const metrics: MetricDatum[] = [];
 
-  const { bindings, invokeFunction } = taskBindings(options, registry, counters);
+  const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics);
   const overrides = timingOverrides(pipeline, options);
   const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
@@ -173,7 +183,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running.
     const cleanup = report.status === 'SUCCEEDED' ? { stopped: [], failed: [] } : await stopUnfinishedJobs(history, invokeFunction);
     restoreSink();
-    return { ...report, cleanup };
+    return { ...report, cleanup, metrics };
   })();
   return running;
 }
@@ -183,7 +193,7 @@ export function runLocalExecution(options: LocalRunOptions): Promise<RunReport> 
   return startLocalExecution(options).done;
 }
 
-function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, counters: { lambdaInvocations: number }) {
+function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, counters: { lambdaInvocations: number }, metrics: MetricDatum[]) {
   const { pipeline } = options;
   const handlers = new Map<string, Promise<LocalHandler>>();
   const handlerFor = (functionArn: string): Promise<LocalHandler> => {
@@ -228,6 +238,19 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
       bindings[name] = async (input) => {
         const { StateMachineArn, MaxResults } = input as { StateMachineArn: string; MaxResults?: number };
         return { Executions: registry.list(StateMachineArn, MaxResults ?? 100) };
+      };
+    } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:putMetricData')) {
+      bindings[name] = async (input) => {
+        const { Namespace, MetricData } = input as { Namespace: string; MetricData: Array<{ MetricName: string; Dimensions?: Array<{ Name: string; Value: string }>; Value: number }> };
+        for (const datum of MetricData) {
+          metrics.push({ namespace: Namespace, name: datum.MetricName, dimensions: Object.fromEntries((datum.Dimensions ?? []).map((d) => [d.Name, d.Value])), value: datum.Value });
+        }
+        return {};
+      };
+    } else {
+      // Sent to real AWS by aws-local-stepfunctions otherwise: never from a local run.
+      bindings[name] = async () => {
+        throw Object.assign(new Error(`no local binding for ${resource} (state '${name}')`), { name: 'States.TaskFailed' });
       };
     }
   }
@@ -309,7 +332,7 @@ function buildReport(
   history: HistoryEvent[],
   logs: string[],
   lambdaInvocations: number,
-): Omit<RunReport, 'cleanup'> {
+): Omit<RunReport, 'cleanup' | 'metrics'> {
   const last = [...history].reverse().find((e) => e.type.startsWith('Execution') && e.type !== 'ExecutionStarted');
   const status: ExecutionStatus =
     last?.type === 'ExecutionSucceeded' ? 'SUCCEEDED' : last?.type === 'ExecutionAborted' ? 'ABORTED' : last?.type === 'ExecutionTimeout' ? 'TIMED_OUT' : 'FAILED';

@@ -171,8 +171,11 @@ pipelines:
     expect(second.status).toBe('SUCCEEDED');
     expect(second.skipped).toBe(true);
     expect(second.output).toMatchObject({ status: 'SKIPPED', skipped: true, reason: 'a previous run of this pipeline is still in progress' });
-    expect(statesEntered(second)).toEqual([OVERLAP_GUARD_STATE, 'Is another run in progress', SKIPPED_STATE]);
+    expect(statesEntered(second)).toEqual([OVERLAP_GUARD_STATE, 'Is another run in progress', 'Count skipped run', SKIPPED_STATE]);
     expect(second.lambdaInvocations).toBe(0);
+    // The skip is visible as a metric, not only in the execution's output.
+    expect(second.metrics).toEqual([{ namespace: 'Continuum', name: 'RunsSkipped', dimensions: { Pipeline: 'tamr-mastering-demo' }, value: 1 }]);
+    expect(first.pipeline.config.name).toBe('tamr-mastering-demo');
 
     first.abort();
     const aborted = await first.done;
