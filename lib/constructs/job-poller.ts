@@ -51,6 +51,12 @@ export interface JobStateNames {
   readonly timedOut?: string;
   readonly skipped?: string;
   readonly findExisting?: string;
+  /** existingJob: attached to the running job, skipped because of it, or failed on the conflict. */
+  readonly attached?: string;
+  readonly skippedExisting?: string;
+  readonly conflict?: string;
+  /** statusUpdatesId: the Pass that copies the status answer's id to `$.job.id`. */
+  readonly trackId?: string;
   readonly fanOut?: string;
 }
 
@@ -108,7 +114,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
       const loop = this.pollingLoop(job, Subject, outcome, requestFailed, this.schedule!);
-      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName };
+      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName, trackId: loop.trackIdName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
       outcome.otherwise(failed);
@@ -119,7 +125,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
-      names = { ...names, findExisting: existing.find.stateId };
+      names = { ...names, findExisting: existing.find.stateId, ...existing.names };
     }
 
     if (job.runIf) {
@@ -187,6 +193,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     }
 
     let skip: sfn.Pass | undefined;
+    const names: { attached?: string; skippedExisting?: string; conflict?: string } = {};
     switch (existing.policy) {
       case 'attach': {
         const attach = new sfn.Pass(this, 'Attach', {
@@ -196,6 +203,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           resultPath: JOB_PATH,
         });
         decide.otherwise(attach.next(outcome));
+        names.attached = attach.stateId;
         break;
       }
       case 'wait': {
@@ -209,18 +217,20 @@ export class JobPoller extends sfn.StateMachineFragment {
       case 'skip':
         skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
         decide.otherwise(skip);
+        names.skippedExisting = skip.stateId;
         break;
-      case 'fail':
-        decide.otherwise(
-          new sfn.Fail(this, 'Conflict', {
-            stateName: `${Subject} conflicts with a running job`,
-            error: 'JobConflict',
-            cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
-          }),
-        );
+      case 'fail': {
+        const conflict = new sfn.Fail(this, 'Conflict', {
+          stateName: `${Subject} conflicts with a running job`,
+          error: 'JobConflict',
+          cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
+        });
+        decide.otherwise(conflict);
+        names.conflict = conflict.stateId;
         break;
+      }
     }
-    return { find, skip };
+    return { find, skip, names };
   }
 
   private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
@@ -253,10 +263,20 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
     const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
 
-    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, statusSelector(), `${JOB_PATH}.status`, requestFailed, {
+    const selector = job.statusUpdatesId ? { ...statusSelector(), id: sfn.JsonPath.stringAt('$.Payload.id') } : statusSelector();
+    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, selector, `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
     });
+    // The answer's id becomes the job's id: the next check, a stop and the step record use it.
+    const trackId = job.statusUpdatesId
+      ? new sfn.Pass(this, 'TrackId', {
+          stateName: `Note ${job.subject} id`,
+          comment: 'The status check may name the job (or where to look for it next): keep that as the job id.',
+          inputPath: `${JOB_PATH}.status.id`,
+          resultPath: `${JOB_PATH}.id`,
+        })
+      : undefined;
 
     outcome
       .when(sfn.Condition.numberGreaterThanEquals(count, schedule.maxPolls), onTimeout)
@@ -265,9 +285,10 @@ export class JobPoller extends sfn.StateMachineFragment {
     grow.next(wait);
     steady.next(wait);
     wait.next(status);
-    status.next(outcome);
+    if (trackId) status.next(trackId).next(outcome);
+    else status.next(outcome);
 
-    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId };
+    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
@@ -320,6 +341,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       maxDelay: Duration.minutes(5),
       jitterStrategy: sfn.JitterType.FULL,
     });
+    // The handler dropped the expired token before throwing: the retry makes a fresh one at once.
+    task.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     // Catchers apply in order: a caller that catches one error itself adds the catch-all after it.
     if (!handledError) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;

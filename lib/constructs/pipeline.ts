@@ -63,6 +63,7 @@ export class Pipeline extends Construct {
       if (!fn) {
         fn = this.handlerFunction(call.handler, pipeline);
         secret.grantRead(fn);
+        if (call.handler.writesSecret) secret.grantWrite(fn);
         functions.set(call.handler.id, fn);
       }
       for (const uri of call.readsS3 ?? []) grantReadS3Object(this, fn, uri);
