@@ -301,6 +301,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(this.props.timeoutFor(job.stop!).plus(Duration.seconds(10))),
     });
+    stop.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     stop.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.stopFailure' });
     return stop.next(timedOut);
   }

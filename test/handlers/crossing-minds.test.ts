@@ -31,7 +31,6 @@ const RECO_CONTEXT = {
 const TASK_ID = /^[A-Za-z0-9]{20}$/;
 
 type HandlerError = Error & { status?: number; retryAfterSeconds?: number };
-type Handler = (event: unknown, context: Context) => Promise<JobResult>;
 
 let t: number;
 let sim: CrossingMindsSimulator;
