@@ -53,7 +53,11 @@ describe('crossing-minds-demo', () => {
       expect.objectContaining({ ErrorEquals: ['CrossingMindsTaskAlreadyRunning'], Next: 'Find running ML model retrain task' }),
     );
     expect(states['Get ML model retrain task status'].Next).toBe('Note ML model retrain task id');
-    expect(states['Note ML model retrain task id']).toMatchObject({ Type: 'Pass', InputPath: '$.job.status.id', ResultPath: '$.job.id' });
+    expect(states['Note ML model retrain task id']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'id.$': '$.job.status.id', 'status.$': '$.job.status', 'poll.$': '$.job.poll' },
+      ResultPath: '$.job',
+    });
     expect(states['Get reco export task status'].Next).toBe('Reco export task status');
     expect(states['Stop reco export task']).toBeDefined();
     expect(states['Stop ML model retrain task']).toBeUndefined();

@@ -14,7 +14,8 @@
  * Options of a JobSpec add states around the loop: `runIf` (a Choice on an execution-input flag),
  * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
  * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
- * chain once per item, at most `maxConcurrency` at once).
+ * chain once per item, at most `maxConcurrency` at once). `statusUpdatesId` adds "Note <subject> id"
+ * after each status check, so the job id can be learnt or moved on by the checks themselves.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -273,8 +274,9 @@ export class JobPoller extends sfn.StateMachineFragment {
       ? new sfn.Pass(this, 'TrackId', {
           stateName: `Note ${job.subject} id`,
           comment: 'The status check may name the job (or where to look for it next): keep that as the job id.',
-          inputPath: `${JOB_PATH}.status.id`,
-          resultPath: `${JOB_PATH}.id`,
+          // Parameters (not InputPath) so that a null id is copied like any value.
+          parameters: { 'id.$': `${JOB_PATH}.status.id`, 'status.$': `${JOB_PATH}.status`, 'poll.$': `${JOB_PATH}.poll` },
+          resultPath: JOB_PATH,
         })
       : undefined;
 
