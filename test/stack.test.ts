@@ -103,15 +103,23 @@ describe('the synthesized stack', () => {
     });
   });
 
-  it('lets each function read only its pipeline secret', () => {
-    const policies = resourcesOfType('AWS::IAM::Policy').map(([, r]) => r.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } });
-    const secretStatements = policies.flatMap((p) => p.PolicyDocument.Statement).filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-    expect(secretStatements.length).toBeGreaterThan(0);
-    for (const statement of secretStatements) {
-      expect([statement.Action].flat().sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-      const resource = JSON.stringify(statement.Resource);
-      expect(resource).toContain(':secret:continuum/tamr-mastering-??????');
-      expect(resource).not.toContain('*"');
+  it('lets each function read only its own pipeline secret (and write it only when it renews credentials)', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['continuum:handler']);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [logicalId, fn] of functions) {
+      const props = fn.Properties as { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: { SECRET_NAME: string } } };
+      const role = props.Role['Fn::GetAtt'][0];
+      const statements = resourcesOfType('AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(`"${role}"`))
+        .flatMap(([, r]) => (r.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } }).PolicyDocument.Statement)
+        .filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      expect(statements.length, logicalId).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']).toEqual(expect.arrayContaining([statement.Action].flat()));
+        const resource = JSON.stringify(statement.Resource);
+        expect(resource, logicalId).toContain(`:secret:${props.Environment.Variables.SECRET_NAME}-??????`);
+        expect(resource).not.toContain('*"');
+      }
     }
   });
 

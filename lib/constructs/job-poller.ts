@@ -14,7 +14,8 @@
  * Options of a JobSpec add states around the loop: `runIf` (a Choice on an execution-input flag),
  * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
  * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
- * chain once per item, at most `maxConcurrency` at once).
+ * chain once per item, at most `maxConcurrency` at once). `statusUpdatesId` adds "Note <subject> id"
+ * after each status check, so the job id can be learnt or moved on by the checks themselves.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -52,6 +53,12 @@ export interface JobStateNames {
   readonly timedOut?: string;
   readonly skipped?: string;
   readonly findExisting?: string;
+  /** existingJob: attached to the running job, skipped because of it, or failed on the conflict. */
+  readonly attached?: string;
+  readonly skippedExisting?: string;
+  readonly conflict?: string;
+  /** statusUpdatesId: the Pass that copies the status answer's id to `$.job.id`. */
+  readonly trackId?: string;
   readonly fanOut?: string;
 }
 
@@ -113,7 +120,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
       const loop = this.pollingLoop(job, Subject, outcome, requestFailed, this.schedule!);
-      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName };
+      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName, trackId: loop.trackIdName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
       outcome.otherwise(failed);
@@ -124,7 +131,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
-      names = { ...names, findExisting: existing.find.stateId };
+      names = { ...names, findExisting: existing.find.stateId, ...existing.names };
     }
 
     if (job.runIf) {
@@ -192,6 +199,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     }
 
     let skip: sfn.Pass | undefined;
+    const names: { attached?: string; skippedExisting?: string; conflict?: string } = {};
     switch (existing.policy) {
       case 'attach': {
         const attach = new sfn.Pass(this, 'Attach', {
@@ -201,6 +209,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           resultPath: JOB_PATH,
         });
         decide.otherwise(attach.next(outcome));
+        names.attached = attach.stateId;
         break;
       }
       case 'wait': {
@@ -214,18 +223,20 @@ export class JobPoller extends sfn.StateMachineFragment {
       case 'skip':
         skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
         decide.otherwise(skip);
+        names.skippedExisting = skip.stateId;
         break;
-      case 'fail':
-        decide.otherwise(
-          new sfn.Fail(this, 'Conflict', {
-            stateName: `${Subject} conflicts with a running job`,
-            error: 'JobConflict',
-            cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
-          }),
-        );
+      case 'fail': {
+        const conflict = new sfn.Fail(this, 'Conflict', {
+          stateName: `${Subject} conflicts with a running job`,
+          error: 'JobConflict',
+          cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
+        });
+        decide.otherwise(conflict);
+        names.conflict = conflict.stateId;
         break;
+      }
     }
-    return { find, skip };
+    return { find, skip, names };
   }
 
   private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
@@ -258,10 +269,21 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
     const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
 
-    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, statusSelector(), `${JOB_PATH}.status`, requestFailed, {
+    const selector = job.statusUpdatesId ? { ...statusSelector(), id: sfn.JsonPath.stringAt('$.Payload.id') } : statusSelector();
+    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, selector, `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
     });
+    // The answer's id becomes the job's id: the next check, a stop and the step record use it.
+    const trackId = job.statusUpdatesId
+      ? new sfn.Pass(this, 'TrackId', {
+          stateName: `Note ${job.subject} id`,
+          comment: 'The status check may name the job (or where to look for it next): keep that as the job id.',
+          // Parameters (not InputPath) so that a null id is copied like any value.
+          parameters: { 'id.$': `${JOB_PATH}.status.id`, 'status.$': `${JOB_PATH}.status`, 'poll.$': `${JOB_PATH}.poll` },
+          resultPath: JOB_PATH,
+        })
+      : undefined;
 
     outcome
       .when(sfn.Condition.numberGreaterThanEquals(count, schedule.maxPolls), onTimeout)
@@ -270,9 +292,10 @@ export class JobPoller extends sfn.StateMachineFragment {
     grow.next(wait);
     steady.next(wait);
     wait.next(status);
-    status.next(outcome);
+    if (trackId) status.next(trackId).next(outcome);
+    else status.next(outcome);
 
-    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId };
+    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
@@ -283,10 +306,11 @@ export class JobPoller extends sfn.StateMachineFragment {
       lambdaFunction: this.props.functionFor(job.stop!),
       payload: sfn.TaskInput.fromObject({ ...job.stop!.payload, ...this.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
       // Marks the job stopped, so the cleaner does not stop it a second time.
-      resultSelector: { 'at.$': '$$.State.EnteredTime' },
+      resultSelector: { requested: true },
       resultPath: `${JOB_PATH}.stopped`,
       taskTimeout: sfn.Timeout.duration(this.props.timeoutFor(job.stop!).plus(Duration.seconds(10))),
     });
+    stop.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     stop.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.stopFailure' });
     return stop.next(timedOut);
   }
@@ -327,6 +351,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       maxDelay: Duration.minutes(5),
       jitterStrategy: sfn.JitterType.FULL,
     });
+    // The handler dropped the expired token before throwing: the retry makes a fresh one at once.
+    task.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     // Catchers apply in order: a caller that catches one error itself adds the catch-all after it.
     if (!handledError) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;

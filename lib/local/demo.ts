@@ -3,6 +3,7 @@
  * system's bundled simulator, with demo credentials standing in for Secrets Manager.
  */
 import type { SystemName } from '../config/schema';
+import { CrossingMindsSimulator } from './simulators/crossing-minds';
 import type { HttpSimulator } from './simulators/http-simulator';
 import { TamrMasteringSimulator } from './simulators/tamr-mastering';
 
@@ -23,5 +24,17 @@ export const DEMOS: Partial<Record<SystemName, DemoSetup>> = {
     baseUrl: (root) => root,
     secrets: { 'continuum/tamr-mastering': { username: 'admin', password: 'dt' } },
     input: { mlConfigurationChanged: true },
+  },
+  'crossing-minds': {
+    pipeline: 'crossing-minds-demo',
+    simulator: () => {
+      const simulator = new CrossingMindsSimulator({ taskDurationMs: 1200 });
+      // The demo JWT has expired before the run: the first call renews it with the refresh token.
+      simulator.expireToken();
+      return simulator;
+    },
+    baseUrl: (root) => root,
+    secrets: { 'continuum/crossing-minds': { token: 'cm-demo-jwt', refreshToken: 'cm-demo-refresh' } },
+    input: {},
   },
 };

@@ -4,7 +4,14 @@
  */
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 
-type JobData = { job?: { id?: string | null; status?: { state?: string; outcome?: string; summary?: Record<string, unknown> | null }; poll?: { count?: number; wait?: number } } };
+type JobData = {
+  job?: {
+    id?: string | null;
+    /** `id` is there when the status check may rename the job (statusUpdatesId): it is the newest. */
+    status?: { id?: string | null; state?: string; outcome?: string; summary?: Record<string, unknown> | null };
+    poll?: { count?: number; wait?: number };
+  };
+};
 
 export function progressLine(event: HistoryEvent, started: number): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
@@ -16,7 +23,8 @@ export function progressLine(event: HistoryEvent, started: number): string | und
       if (event.state?.type === 'Task') {
         const data = event.state.output as JobData;
         if (!data?.job) return line('•', `${name}${item}`);
-        const { id, status, poll } = data.job;
+        const { status, poll } = data.job;
+        const id = status?.id ?? data.job.id;
         const polls = poll?.count ? `  (check ${poll.count})` : '';
         return line('•', `${pad(name + item)} ${id ? `id ${id}  ` : ''}${status?.state ?? ''}${polls}${counts(status?.summary)}`);
       }

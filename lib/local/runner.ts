@@ -390,8 +390,10 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
       step.finalState = 'REQUEST_FAILED';
       continue;
     }
-    if (role === 'skipped' && event.type === 'StateEntered') step.finalState = 'SKIPPED';
-    if (data?.job && (role === 'submit' || role === 'status') && event.type === 'StateExited') {
+    if ((role === 'skipped' || role === 'skippedExisting') && event.type === 'StateEntered') step.finalState = 'SKIPPED';
+    if (role === 'conflict' && event.type === 'StateEntered') step.finalState = 'CONFLICT';
+    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached';
+    if (data?.job && carriesJob && event.type === 'StateExited') {
       step.remoteId = data.job.id ?? step.remoteId;
       step.finalState = data.job.status?.state ?? step.finalState;
       step.polls = data.job.poll?.count ?? step.polls;

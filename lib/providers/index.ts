@@ -3,12 +3,15 @@
  */
 import type { PipelineConfig } from '../config/schema';
 import type { JobSpec } from './job-spec';
+import { crossingMindsJobs } from './crossing-minds/jobs';
 import { tamrMasteringJobs } from './tamr-mastering/jobs';
 
 export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
   switch (pipeline.system) {
     case 'tamr-mastering':
       return tamrMasteringJobs(pipeline);
+    case 'crossing-minds':
+      return crossingMindsJobs(pipeline);
   }
 }
 
