@@ -8,15 +8,22 @@ import { AuthError } from '../shared/errors';
 import { callApi, type ApiRequest, type ApiResponse } from '../shared/http';
 import { apiKeyHeader, tamrCloudErrorMessage } from '../../lib/providers/tamr-cloud/api';
 
+/** An answer, and the call as error messages name it (`GET /api/v1beta1/jobs/job_1`). */
+export interface TamrCloudResponse extends ApiResponse {
+  readonly where: string;
+}
+
 export async function callTamrCloud(
   { settings, secret, logger }: Omit<HandlerArgs<unknown>, 'event'>,
   method: ApiRequest['method'],
   path: string,
   body?: unknown,
-): Promise<ApiResponse> {
+): Promise<TamrCloudResponse> {
   const apiKey = apiKeyHeader(secret, settings.secretName);
+  const url = new URL(settings.baseUrl + path);
+  const where = `${method} ${url.pathname}${url.search}`;
   try {
-    return await callApi(
+    const response = await callApi(
       {
         method,
         url: settings.baseUrl + path,
@@ -31,6 +38,7 @@ export async function callTamrCloud(
       },
       logger,
     );
+    return { ...response, where };
   } catch (error) {
     // Retrying cannot fix a wrong key: say where the key comes from (never the key itself).
     if (error instanceof AuthError) {

@@ -11,7 +11,7 @@ import { parseJob } from './get-job';
 export const createHandler = apiHandler('tamr-cloud/create-job', submitJobEvent, async (args) => {
   const configuration = jobConfiguration(args.event);
   const response = await callTamrCloud(args, 'POST', JOBS_PATH, { configuration });
-  const job = parseJob(`POST ${JOBS_PATH}`, response.body, createdJobSchema);
+  const job = parseJob(response.where, response.body, createdJobSchema);
   // Old answers may omit the configuration; the summary should still say what was submitted.
   return jobResult({ ...job, configuration: job.configuration ?? configuration });
 });

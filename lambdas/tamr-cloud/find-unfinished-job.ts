@@ -20,10 +20,9 @@ export const createHandler = apiHandler('tamr-cloud/find-unfinished-job', event,
   let pageToken: string | undefined;
   let jobsChecked = 0;
   for (let page = 1; page <= MAX_LIST_PAGES; page++) {
-    const path = listJobsPath({ dataProductId: event.dataProductId }, pageToken);
-    const response = await callTamrCloud(args, 'GET', path);
-    const parsed = jobListSchema.safeParse(parseJsonBody(`GET ${path}`, response.body));
-    if (!parsed.success) throw new MalformedResponseError(`GET ${path}: not a job list: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    const response = await callTamrCloud(args, 'GET', listJobsPath({ dataProductId: event.dataProductId }, pageToken));
+    const parsed = jobListSchema.safeParse(parseJsonBody(response.where, response.body));
+    if (!parsed.success) throw new MalformedResponseError(`${response.where}: not a job list: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
     const { jobs, nextPageToken } = parsed.data;
     jobsChecked += jobs.length;
     // Newest first: the first unfinished job is the newest one.

@@ -11,9 +11,8 @@ import { jobPath, jobResult, jobSchema } from '../../lib/providers/tamr-cloud/ap
 import { callTamrCloud } from './client';
 
 export const createHandler = apiHandler('tamr-cloud/get-job', statusEvent, async (args) => {
-  const path = jobPath(args.event.jobId);
-  const response = await callTamrCloud(args, 'GET', path);
-  return jobResult(parseJob(`GET ${path}`, response.body, jobSchema));
+  const response = await callTamrCloud(args, 'GET', jobPath(args.event.jobId));
+  return jobResult(parseJob(response.where, response.body, jobSchema));
 });
 
 export const handler = lambdaEntry(createHandler);

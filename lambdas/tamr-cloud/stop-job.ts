@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { cut, parseJsonBody } from '../shared/http';
 import { statusEvent, succeeded } from '../shared/job-result';
 import { stopJobPath } from '../../lib/providers/tamr-cloud/api';
 import { callTamrCloud } from './client';
@@ -16,10 +16,9 @@ const stopAnswer = z.object({}).passthrough();
 
 export const createHandler = apiHandler('tamr-cloud/stop-job', statusEvent, async (args) => {
   const { jobId } = args.event;
-  const path = stopJobPath(jobId);
-  const response = await callTamrCloud(args, 'POST', path, {});
-  if (response.body.trim() !== '' && !stopAnswer.safeParse(parseJsonBody(`POST ${path}`, response.body)).success) {
-    throw new MalformedResponseError(`POST ${path}: expected {} as the answer, got ${response.body.slice(0, 200)}`);
+  const response = await callTamrCloud(args, 'POST', stopJobPath(jobId), {});
+  if (response.body.trim() !== '' && !stopAnswer.safeParse(parseJsonBody(response.where, response.body)).success) {
+    throw new MalformedResponseError(`${response.where}: expected {} as the answer, got ${cut(response.body, 200)}`);
   }
   return succeeded(jobId, 'STOP_REQUESTED', null);
 });
