@@ -5,9 +5,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../lib/config/load';
+import { baseUrlOf, jobsOf } from '../../lib/providers';
 import { DEMOS } from '../../lib/local/demo';
 import type { HistoryEvent, RunReport } from '../../lib/local/runner';
 import { LocalSession, type SessionRunOptions } from '../../lib/local/session';
+import { allStates } from '../../lib/local/synthesized';
 import { TamrCloudSimulator, type TamrCloudJob, type TamrCloudSimulatorOptions } from '../../lib/local/simulators/tamr-cloud';
 
 const KEY = 'apk_e2e_key';
@@ -302,6 +304,50 @@ describe('tamr-cloud pipeline, end to end', () => {
   });
 });
 
+describe('the synthesized tamr-cloud state machines', () => {
+  it('bound the load Map by jobLimit and call the tenant\'s API root unless baseUrl replaces it', () => {
+    const states = (name: string) => allStates(session.pipeline(name).definition);
+    const map = (name: string) => states(name).find(([state]) => state === 'Load sources')![1];
+    expect(map('cloud-pipeline')).toMatchObject({ Type: 'Map', MaxConcurrency: 5, ItemsPath: '$.items.load' });
+    expect(map('cloud-over-limit')).toMatchObject({ Type: 'Map', MaxConcurrency: 7 });
+
+    const pipeline = session.pipeline('cloud-pipeline');
+    expect(new Set([...pipeline.functions.values()].map((fn) => fn.handlerId))).toEqual(
+      new Set(['tamr-cloud/create-job', 'tamr-cloud/get-job', 'tamr-cloud/stop-job', 'tamr-cloud/find-unfinished-job']),
+    );
+    for (const fn of pipeline.functions.values()) expect(fn.environment.BASE_URL).toBe('https://e2e.tamr.cloud/api/v1beta1');
+
+    // Only the steps with a data product look for a conflicting job first; every job can be stopped.
+    const names = states('cloud-pipeline').map(([state]) => state);
+    expect(names.filter((n) => n.startsWith('Find running')).sort()).toEqual(['Find running data product update', 'Find running output publish']);
+    expect(names.filter((n) => n.startsWith('Stop ')).sort()).toEqual(
+      ['Stop RealTime workflow update', 'Stop data product update', 'Stop output publish', 'Stop source load'],
+    );
+  });
+
+  it('fills the defaults: jobLimit 5, onConflict wait, the tenant\'s URL', () => {
+    const [pipeline] = parseConfig(
+      `pipelines:
+  - name: defaults
+    system: tamr-cloud
+    tenant: acme
+    secretName: s
+    steps:
+      - { kind: updateDataProduct, dataProductId: dp_1 }
+      - { kind: publish, destinationId: RealTime datastore }
+`,
+      '/tmp/defaults.yaml',
+    ).pipelines;
+    expect(pipeline).toMatchObject({ jobLimit: 5 });
+    expect(baseUrlOf(pipeline)).toBe('https://acme.tamr.cloud/api/v1beta1');
+    const [update, publish] = jobsOf(pipeline);
+    expect(update.existingJob).toMatchObject({ trigger: 'beforeSubmit', policy: 'wait', find: { payload: { dataProductId: 'dp_1' } } });
+    // Publishing the RealTime datastore has no data product: nothing to look up.
+    expect(publish.existingJob).toBeUndefined();
+    expect(publish.submit.payload).toEqual({ kind: 'publish', destinationId: 'RealTime datastore' });
+  });
+});
+
 describe('the tamr-cloud demo', () => {
   it('runs pipelines.yaml\'s tamr-cloud-demo with the demo\'s secret and base URL to SUCCEEDED', async () => {
     const setup = DEMOS['tamr-cloud']!;
@@ -315,7 +361,8 @@ describe('the tamr-cloud demo', () => {
       const report = await demoSession.run(setup.pipeline, { baseUrl: setup.baseUrl(root), input: setup.input, waitMs: 20, retryMs: 10 });
       expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
       expect(sim.jobs).toHaveLength(10);
-      expect(sim.peakConcurrentJobs).toBe(5);
+      expect(sim.peakConcurrentJobs).toBeLessThanOrEqual(5);
+      expect(sim.rateLimitedCount).toBe(0);
       expect(report.steps.map((s) => s.finalState)).toEqual(Array(10).fill('DONE'));
     } finally {
       await demoSession.close();
