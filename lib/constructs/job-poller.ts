@@ -119,7 +119,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
-      names = { ...names, findExisting: existing.find.stateId };
+      // A step skipped because another job runs is reported as skipped (a runIf skip, below, takes the name when both exist).
+      names = { ...names, findExisting: existing.find.stateId, ...(existing.skip ? { skipped: existing.skip.stateId } : {}) };
     }
 
     if (job.runIf) {

@@ -4,7 +4,9 @@
  */
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 
-type JobData = { job?: { id?: string | null; status?: { state?: string; outcome?: string; summary?: Record<string, unknown> | null }; poll?: { count?: number; wait?: number } } };
+type JobState = { id?: string | null; status?: { state?: string; outcome?: string; summary?: Record<string, unknown> | null }; poll?: { count?: number; wait?: number } };
+/** `$.job`: the step's job; `$.existing`: what the last "find a conflicting job" task answered. */
+type JobData = { job?: JobState; existing?: JobState };
 
 export function progressLine(event: HistoryEvent, started: number): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
@@ -15,7 +17,14 @@ export function progressLine(event: HistoryEvent, started: number): string | und
     case 'StateExited': {
       if (event.state?.type === 'Task') {
         const data = event.state.output as JobData;
-        if (!data?.job) return line('•', `${name}${item}`);
+        // Show what this task wrote: a find answers at $.existing, a stop writes nothing, and
+        // $.job still holds the previous step's job until this step's submit replaces it.
+        const before = event.state.input as JobData;
+        if (data?.existing && JSON.stringify(data.existing) !== JSON.stringify(before?.existing)) {
+          const { id, status } = data.existing;
+          return line('•', `${pad(name + item)} ${id ? `found id ${id}  ${status?.state ?? ''}` : 'none found'}`);
+        }
+        if (!data?.job || JSON.stringify(data.job) === JSON.stringify(before?.job)) return line('•', `${name}${item}`);
         const { id, status, poll } = data.job;
         const polls = poll?.count ? `  (check ${poll.count})` : '';
         return line('•', `${pad(name + item)} ${id ? `id ${id}  ` : ''}${status?.state ?? ''}${polls}${counts(status?.summary)}`);
