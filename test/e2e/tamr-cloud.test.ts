@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../lib/config/load';
 import { baseUrlOf, jobsOf } from '../../lib/providers';
 import { DEMOS } from '../../lib/local/demo';
+import { progressLine } from '../../lib/local/progress';
 import type { HistoryEvent, RunReport } from '../../lib/local/runner';
 import { LocalSession, type SessionRunOptions } from '../../lib/local/session';
 import { allStates } from '../../lib/local/synthesized';
@@ -221,6 +222,10 @@ describe('tamr-cloud pipeline, end to end', () => {
       expect(createdAt(ours)).toBeGreaterThanOrEqual(doneAt(theirs));
       expect(report.steps.find((s) => s.key === 'updateDataProduct')).toMatchObject({ remoteId: ours.jobId, finalState: 'DONE' });
       expect(submittedConfigurations(sim)).toEqual([{ update: { dataProductId: 'dp_main' } }, { update: { workflowId: 'flow_main' } }]);
+      // The progress output says what each look-up found.
+      const findLines = report.history.map((e) => progressLine(e, 0)).filter((l) => l?.includes('Find running data product update'));
+      expect(findLines[0]).toMatch(new RegExp(`found id ${other.jobId}  RUNNING$`));
+      expect(findLines.at(-1)).toMatch(/none found$/);
     });
 
     it('skip: skips the step and goes on with the next one', async () => {
@@ -231,6 +236,10 @@ describe('tamr-cloud pipeline, end to end', () => {
 
       expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
       expect(entered(report, 'Skip update data product while one runs')).toHaveLength(1);
+      expect(report.steps.map((step) => [step.name, step.finalState])).toEqual([
+        ['Update data product', 'SKIPPED'],
+        ['Update RealTime workflow', 'DONE'],
+      ]);
       expect(submittedConfigurations(sim)).toEqual([{ update: { workflowId: 'flow_main' } }]);
       expect(sim.jobs.filter((job) => job.configuration.update?.dataProductId).map((job) => job.jobId)).toEqual([other.jobId]);
       expect(sim.stopRequests).toEqual([]);
@@ -295,6 +304,9 @@ describe('tamr-cloud pipeline, end to end', () => {
     expect(stop).toHaveLength(1);
     expect(stop[0].at).toBeGreaterThanOrEqual(Math.max(...sim.requestsTo('GET', `${API}/jobs/${job.jobId}`).map((r) => r.at)));
     expect(entered(report, 'Stop data product update')).toHaveLength(1);
+    expect(report.history.map((e) => progressLine(e, 0)).filter((l) => l?.includes('Stop data product update'))).toEqual([
+      expect.stringMatching(/• Stop data product update$/),
+    ]);
     // The job ends DONE, stopped, once the tenant has wound it down.
     await new Promise((resolve) => setTimeout(resolve, 80));
     const stopped = sim.jobs[0];
