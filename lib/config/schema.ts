@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { crossingMindsPipelineSchema } from '../providers/crossing-minds/config';
+import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
 
-const systemSchemas = [tamrMasteringPipelineSchema, crossingMindsPipelineSchema] as const;
+const systemSchemas = [tamrMasteringPipelineSchema, tamrCloudPipelineSchema, crossingMindsPipelineSchema] as const;
 
 export const SYSTEMS = systemSchemas.map((schema) => schema.shape.system.value);
 

@@ -5,6 +5,7 @@
 import type { SystemName } from '../config/schema';
 import { CrossingMindsSimulator } from './simulators/crossing-minds';
 import type { HttpSimulator } from './simulators/http-simulator';
+import { TamrCloudSimulator } from './simulators/tamr-cloud';
 import { TamrMasteringSimulator } from './simulators/tamr-mastering';
 
 export interface DemoSetup {
@@ -24,6 +25,14 @@ export const DEMOS: Partial<Record<SystemName, DemoSetup>> = {
     baseUrl: (root) => root,
     secrets: { 'continuum/tamr-mastering': { username: 'admin', password: 'dt' } },
     input: { mlConfigurationChanged: true },
+  },
+  'tamr-cloud': {
+    pipeline: 'tamr-cloud-demo',
+    simulator: () => new TamrCloudSimulator({ jobDurationMs: 1200 }),
+    // The simulator's root + /api/v1beta1 plays https://{tenant}.tamr.cloud/api/v1beta1.
+    baseUrl: (root) => `${root}/api/v1beta1`,
+    secrets: { 'continuum/tamr-cloud': { apiKey: 'apk_local_demo' } },
+    input: {},
   },
   'crossing-minds': {
     pipeline: 'crossing-minds-demo',

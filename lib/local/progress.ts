@@ -4,14 +4,16 @@
  */
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 
-type JobData = {
-  job?: {
-    id?: string | null;
-    /** `id` is there when the status check may rename the job (statusUpdatesId): it is the newest. */
-    status?: { id?: string | null; state?: string; outcome?: string; summary?: Record<string, unknown> | null };
-    poll?: { count?: number; wait?: number };
-  };
+type JobState = {
+  id?: string | null;
+  /** `id` is there when the status check may rename the job (statusUpdatesId): it is the newest. */
+  status?: { id?: string | null; state?: string; outcome?: string; summary?: Record<string, unknown> | null };
+  poll?: { count?: number; wait?: number };
+  /** Set by a Stop task (the JobPoller's timeout path). */
+  stopped?: unknown;
 };
+/** `$.job`: the step's job; `$.existing`: what the last "find a conflicting job" task answered. */
+type JobData = { job?: JobState; existing?: JobState };
 
 export function progressLine(event: HistoryEvent, started: number): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
@@ -22,7 +24,16 @@ export function progressLine(event: HistoryEvent, started: number): string | und
     case 'StateExited': {
       if (event.state?.type === 'Task') {
         const data = event.state.output as JobData;
-        if (!data?.job) return line('•', `${name}${item}`);
+        // Show what this task wrote: a find answers at $.existing, a stop writes nothing, and
+        // $.job still holds the previous step's job until this step's submit replaces it.
+        const before = event.state.input as JobData;
+        if (data?.existing && JSON.stringify(data.existing) !== JSON.stringify(before?.existing)) {
+          const { id, status } = data.existing;
+          return line('•', `${pad(name + item)} ${id ? `found id ${id}  ${status?.state ?? ''}` : 'none found'}`);
+        }
+        if (!data?.job || JSON.stringify(data.job) === JSON.stringify(before?.job)) return line('•', `${name}${item}`);
+        // A Stop task only marks the job as stopped.
+        if (data.job.stopped && !before?.job?.stopped) return line('•', `${pad(name + item)} stop requested for id ${data.job.id}`);
         const { status, poll } = data.job;
         const id = status?.id ?? data.job.id;
         const polls = poll?.count ? `  (check ${poll.count})` : '';

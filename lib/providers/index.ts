@@ -3,6 +3,8 @@
  */
 import type { PipelineConfig } from '../config/schema';
 import type { JobSpec } from './job-spec';
+import { tenantBaseUrl } from './tamr-cloud/api';
+import { tamrCloudJobs } from './tamr-cloud/jobs';
 import { crossingMindsJobs } from './crossing-minds/jobs';
 import { tamrMasteringJobs } from './tamr-mastering/jobs';
 
@@ -10,6 +12,8 @@ export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
   switch (pipeline.system) {
     case 'tamr-mastering':
       return tamrMasteringJobs(pipeline);
+    case 'tamr-cloud':
+      return tamrCloudJobs(pipeline);
     case 'crossing-minds':
       return crossingMindsJobs(pipeline);
   }
@@ -17,5 +21,12 @@ export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
 
 /** The base URL handlers call, before any local override. */
 export function baseUrlOf(pipeline: PipelineConfig): string {
-  return pipeline.baseUrl;
+  switch (pipeline.system) {
+    case 'tamr-mastering':
+      return pipeline.baseUrl;
+    case 'tamr-cloud':
+      return pipeline.baseUrl ?? tenantBaseUrl(pipeline.tenant);
+    case 'crossing-minds':
+      return pipeline.baseUrl;
+  }
 }
