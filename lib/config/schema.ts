@@ -3,10 +3,11 @@
  * Adding a system = adding its provider's pipeline schema to `pipelineSchema`.
  */
 import { z } from 'zod';
+import { boomiHubPipelineSchema } from '../providers/boomi-hub/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
 
-const systemSchemas = [tamrMasteringPipelineSchema] as const;
+const systemSchemas = [tamrMasteringPipelineSchema, boomiHubPipelineSchema] as const;
 
 export const SYSTEMS = systemSchemas.map((schema) => schema.shape.system.value);
 

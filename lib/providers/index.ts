@@ -4,11 +4,14 @@
 import type { PipelineConfig } from '../config/schema';
 import type { JobSpec } from './job-spec';
 import { tamrMasteringJobs } from './tamr-mastering/jobs';
+import { boomiHubJobs } from './boomi-hub/jobs';
 
 export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
   switch (pipeline.system) {
     case 'tamr-mastering':
       return tamrMasteringJobs(pipeline);
+    case 'boomi-hub':
+      return boomiHubJobs(pipeline);
   }
 }
 
