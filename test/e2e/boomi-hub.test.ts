@@ -202,12 +202,12 @@ describe('boomi-hub pipelines, executed locally', () => {
 
   it('the report task retries like every task and sends API errors to "request failed"', () => {
     const definition = session.pipeline('hub-basic').definition;
-    const reportState = definition.States['Fetch quarantine report'] as { Retry: Array<{ ErrorEquals: string[] }>; Catch: Array<{ ErrorEquals: string[]; Next: string }>; Next: string };
+    const reportState = definition.States['Fetch quarantine report'] as unknown as { Retry: Array<{ ErrorEquals: string[] }>; Catch: Array<{ ErrorEquals: string[]; Next: string }>; Next: string };
     expect(reportState.Retry.map((r) => r.ErrorEquals)).toEqual(expect.arrayContaining([['RateLimited'], ['TransientApiError']]));
     expect(reportState.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Batch update request failed' })]);
     expect(reportState.Next).toBe('Batch update report outcome');
     // The status Choice sends only final results that ask for it to the report, before done/failed.
-    const choices = (definition.States['Batch update status'] as { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
+    const choices = (definition.States['Batch update status'] as unknown as { Choices: Array<{ Next: string }> }).Choices.map((c) => c.Next);
     expect(choices.slice(0, 3)).toEqual(['Fetch quarantine report', 'Batch update done', 'Batch update failed']);
   });
 
