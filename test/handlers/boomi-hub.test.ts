@@ -277,6 +277,13 @@ describe('get-batch-status', () => {
     expect(result.summary).toEqual({ entityCount: 3, createdCount: 0, updatedCount: 0, deletedCount: 0, quarantinedCount: 0 });
   });
 
+  it('ERRORED before any entity was counted → the cause speaks of the batch', async () => {
+    serveBatch('<batch><batchId>43</batchId><state>ERRORED</state><entityCount>0</entityCount><quarantinedCount>0</quarantinedCount><createdCount>0</createdCount><deletedCount>0</deletedCount><updatedCount>0</updatedCount></batch>');
+    const result = await getBatchStatus(batchEvent('43'));
+    expect(result).toMatchObject({ outcome: 'failed', error: 'BoomiBatchErrored' });
+    expect(result.cause).toBe('batch 43 ERRORED: processing failed for the batch with an unexpected error; created 0, updated 0, deleted 0, quarantined 0');
+  });
+
   it('COMPLETED_ERRORS → a provisional verdict asking for the report, without fetching entities', async () => {
     sim.quarantineNext(2);
     const id = await finishedBatch(5);

@@ -170,8 +170,9 @@ export function batchResult(batchId: string, batch: BoomiBatch, quarantineThresh
         batchId,
         batch.state,
         BOOMI_ERRORS.batchErrored,
-        `batch ${batchId}${batch.source ? ` (source ${batch.source})` : ''} ERRORED: processing failed for all ${batch.entityCount} ` +
-          `entities with an unexpected error${batch.endedAt ? ` (ended ${batch.endedAt})` : ''}; created ${batch.createdCount}, ` +
+        `batch ${batchId}${batch.source ? ` (source ${batch.source})` : ''} ERRORED: processing failed for ` +
+          `${batch.entityCount > 0 ? `all ${batch.entityCount} entities` : 'the batch'} with an unexpected error` +
+          `${batch.endedAt ? ` (ended ${batch.endedAt})` : ''}; created ${batch.createdCount}, ` +
           `updated ${batch.updatedCount}, deleted ${batch.deletedCount}, quarantined ${batch.quarantinedCount}`,
         batchCounts(batch),
       );

@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../../config/common';
 import { kindUnion } from '../../config/kind-union';
 
-/** Universe and repository ids go into the URL path and query: no blanks, slashes or spaces. */
+/** Universe and repository ids go into the URL path and query: no blanks, slashes, spaces or bare dots. */
 const hubId = (what: string) =>
   z
     .string({ error: 'required' })
-    .regex(/^[A-Za-z0-9._-]+$/, `must be a ${what} ID (letters, digits and ._- only, e.g. ac11cc59-c77a-4afe-8c92-ed86a7daabec)`);
+    .regex(/^(?!\.+$)[A-Za-z0-9._-]+$/, `must be a ${what} ID (letters, digits and ._- only, e.g. ac11cc59-c77a-4afe-8c92-ed86a7daabec)`);
 
 export const boomiHubSteps = {
   /** Submit one batch of entities (XML) and wait until the Hub has processed it. */
