@@ -159,7 +159,8 @@ describe('the synthesized stack', () => {
 });
 
 describe('bundling', () => {
-  it('bundles each handler with esbuild: minified ESM with a source map, AWS SDK left to the runtime', () => {
+  // One esbuild run per function (20+): well over the default test timeout on a loaded 2-core machine.
+  it('bundles each handler with esbuild: minified ESM with a source map, AWS SDK left to the runtime', { timeout: 300_000 }, () => {
     const { app } = buildApp({ config, stackName: 'ContinuumBundleCheck' });
     const assembly = app.synth();
     const stack = assembly.getStackByName('ContinuumBundleCheck');

@@ -16,6 +16,18 @@
  * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
  * chain once per item, at most `maxConcurrency` at once). `statusUpdatesId` adds "Note <subject> id"
  * after each status check, so the job id can be learnt or moved on by the checks themselves.
+ *
+ * `report` adds one post-terminal call. When a final result (outcome succeeded or failed) has
+ * `summary.reportNeeded === true`, the status Choice sends it to the report task instead:
+ *
+ *   <Subject> status ─ final and summary.reportNeeded ─► <report title> ─► <Subject> report outcome
+ *                                                                              ├─ succeeded ─► <Subject> done
+ *                                                                              └─ otherwise ─► <Subject> failed
+ *
+ * The report's JobResult replaces `$.job.status` (its summary, error and cause are what `done`
+ * records and `failed` reports), so the report handler makes the final decision. It runs once:
+ * its own answer is routed by the second Choice, never back through the status Choice. It gets
+ * the same retries as every task, and an API error ends in `<Subject> request failed`.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -26,7 +38,7 @@ import type { StopDescriptor } from '../../lambdas/cleanup/unfinished-jobs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
-import type { ForEach, HandlerCall, JobSpec } from '../providers/job-spec';
+import type { ForEach, HandlerCall, JobSpec, ReportCall } from '../providers/job-spec';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -60,6 +72,7 @@ export interface JobStateNames {
   /** statusUpdatesId: the Pass that copies the status answer's id to `$.job.id`. */
   readonly trackId?: string;
   readonly fanOut?: string;
+  readonly report?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -110,12 +123,21 @@ export class JobPoller extends sfn.StateMachineFragment {
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
       comment: `Routes on the outcome the handler derived from the remote state.`,
-    })
+    });
+    // The report rule must come first: it catches final results before they reach done/failed.
+    const report = job.report ? this.reportStep(job, job.report, Subject, outcome, done, failed, requestFailed) : undefined;
+    outcome
       .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), done)
       .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), failed);
     submit.next(outcome);
 
-    let names: JobStateNames = { submit: job.title, done: done.stateId, failed: failed.stateId, requestFailed: requestFailed.stateId };
+    let names: JobStateNames = {
+      submit: job.title,
+      done: done.stateId,
+      failed: failed.stateId,
+      requestFailed: requestFailed.stateId,
+      ...(report ? { report: report.stateId } : {}),
+    };
     const ends: sfn.INextable[] = [done];
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
@@ -296,6 +318,42 @@ export class JobPoller extends sfn.StateMachineFragment {
     else status.next(outcome);
 
     return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
+  }
+
+  /**
+   * The post-terminal report: a final result whose summary asks for it goes through one more call,
+   * whose answer replaces the status and is routed straight to done or failed.
+   */
+  private reportStep(
+    job: JobSpec,
+    call: ReportCall,
+    Subject: string,
+    outcome: sfn.Choice,
+    done: sfn.Pass,
+    failed: sfn.Fail,
+    requestFailed: sfn.Fail,
+  ): tasks.LambdaInvoke {
+    const status = `${JOB_PATH}.status`;
+    const task = this.invoke('Report', call.title ?? `Get ${job.subject} report`, call, statusSelector(), status, requestFailed, {
+      ...this.itemPayload,
+      jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
+    });
+    const decide = new sfn.Choice(this, 'ReportOutcome', {
+      stateName: `${Subject} report outcome`,
+      comment: 'Routes on the outcome the report handler decided (it replaced the final status).',
+    })
+      .when(sfn.Condition.stringEquals(`${status}.outcome`, 'succeeded'), done)
+      .otherwise(failed);
+    task.next(decide);
+    outcome.when(
+      sfn.Condition.and(
+        sfn.Condition.not(sfn.Condition.stringEquals(`${status}.outcome`, 'running')),
+        sfn.Condition.isPresent(`${status}.summary.reportNeeded`),
+        sfn.Condition.booleanEquals(`${status}.summary.reportNeeded`, true),
+      ),
+      task,
+    );
+    return task;
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */

@@ -7,6 +7,7 @@ import { CrossingMindsSimulator } from './simulators/crossing-minds';
 import type { HttpSimulator } from './simulators/http-simulator';
 import { TamrCloudSimulator } from './simulators/tamr-cloud';
 import { TamrMasteringSimulator } from './simulators/tamr-mastering';
+import { BoomiHubSimulator } from './simulators/boomi-hub';
 
 export interface DemoSetup {
   /** Pipeline of pipelines.yaml it runs. */
@@ -44,6 +45,19 @@ export const DEMOS: Partial<Record<SystemName, DemoSetup>> = {
     },
     baseUrl: (root) => root,
     secrets: { 'continuum/crossing-minds': { token: 'cm-demo-jwt', refreshToken: 'cm-demo-refresh' } },
+    input: {},
+  },
+  'boomi-hub': {
+    pipeline: 'boomi-hub-demo',
+    // The batch's last contact (age '41a') ends quarantined: 1 of 10 is within the demo's 20%
+    // threshold, so the run succeeds with a warning and the quarantine report in its output.
+    simulator: () => {
+      const simulator = new BoomiHubSimulator({ batchDurationMs: 1200 });
+      simulator.quarantineNext(1);
+      return simulator;
+    },
+    baseUrl: (root) => root,
+    secrets: { 'continuum/boomi-hub': { username: 'boomi-user', password: 'boomi-token' } },
     input: {},
   },
 };

@@ -7,6 +7,7 @@ import { tenantBaseUrl } from './tamr-cloud/api';
 import { tamrCloudJobs } from './tamr-cloud/jobs';
 import { crossingMindsJobs } from './crossing-minds/jobs';
 import { tamrMasteringJobs } from './tamr-mastering/jobs';
+import { boomiHubJobs } from './boomi-hub/jobs';
 
 export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
   switch (pipeline.system) {
@@ -16,6 +17,8 @@ export function jobsOf(pipeline: PipelineConfig): JobSpec[] {
       return tamrCloudJobs(pipeline);
     case 'crossing-minds':
       return crossingMindsJobs(pipeline);
+    case 'boomi-hub':
+      return boomiHubJobs(pipeline);
   }
 }
 
@@ -27,6 +30,7 @@ export function baseUrlOf(pipeline: PipelineConfig): string {
     case 'tamr-cloud':
       return pipeline.baseUrl ?? tenantBaseUrl(pipeline.tenant);
     case 'crossing-minds':
+    case 'boomi-hub':
       return pipeline.baseUrl;
   }
 }

@@ -50,12 +50,25 @@ export interface JobSpec {
    * recorded id use the latest one.
    */
   readonly statusUpdatesId?: boolean;
+  /**
+   * A follow-up call made once after the job ends, when the final result's summary says
+   * `reportNeeded: true` (e.g. to fetch details of what went wrong, which the status call omits).
+   * Its result replaces the job's status before the succeeded/failed routing, so it decides the
+   * step's outcome; it must return `succeeded` or `failed`. Receives `jobId` like the status call.
+   */
+  readonly report?: ReportCall;
   /** Run the job only when this boolean execution-input field is true; skip it otherwise. */
   readonly runIf?: { readonly inputFlag: string };
   /** Run the job once per item, in parallel (a Map state), e.g. one load job per source. */
   readonly forEach?: ForEach;
   /** What to do about an unfinished remote job that conflicts with this one. */
   readonly existingJob?: ExistingJob;
+}
+
+/** A report call and the name of its state. */
+export interface ReportCall extends HandlerCall {
+  /** The report state's name, e.g. "Fetch error report"; default "Get <subject> report". */
+  readonly title?: string;
 }
 
 export interface ForEach {
