@@ -137,7 +137,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const counters = { lambdaInvocations: 0 };
   const metrics: MetricDatum[] = [];
 
-  const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics);
+  // aws-local-stepfunctions cannot cancel work in flight: after an abort, or after a failed Map
+  // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
+  // once an execution has ended, so here every task refuses to run from then on.
+  const lifecycle = { ended: false };
+  const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
@@ -158,7 +162,10 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const running: RunningExecution = {
     executionArn,
     pipeline,
-    abort: () => execution.abort(),
+    abort: () => {
+      lifecycle.ended = true;
+      execution.abort();
+    },
     done: undefined as unknown as Promise<RunReport>,
   };
   const history: HistoryEvent[] = [];
@@ -177,6 +184,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     } catch {
       // The failure is read from the ExecutionFailed/ExecutionTimeout event below.
     }
+    lifecycle.ended = true;
     await consumeEvents.catch(() => undefined);
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
@@ -193,7 +201,13 @@ export function runLocalExecution(options: LocalRunOptions): Promise<RunReport> 
   return startLocalExecution(options).done;
 }
 
-function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, counters: { lambdaInvocations: number }, metrics: MetricDatum[]) {
+function taskBindings(
+  options: LocalRunOptions,
+  registry: ExecutionRegistry,
+  counters: { lambdaInvocations: number },
+  metrics: MetricDatum[],
+  lifecycle: { readonly ended: boolean },
+) {
   const { pipeline } = options;
   const handlers = new Map<string, Promise<LocalHandler>>();
   const handlerFor = (functionArn: string): Promise<LocalHandler> => {
@@ -254,7 +268,16 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
       };
     }
   }
-  return { bindings, invokeFunction };
+  const guarded = Object.fromEntries(
+    Object.entries(bindings).map(([name, bind]) => [
+      name,
+      (input: unknown) => {
+        if (lifecycle.ended) return Promise.reject(Object.assign(new Error('the execution has ended'), { name: 'States.Runtime' }));
+        return bind(input);
+      },
+    ]),
+  );
+  return { bindings: guarded, invokeFunction };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
