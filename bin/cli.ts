@@ -230,7 +230,8 @@ async function execute(
   pipeline: string,
   options: { baseUrl?: string; input: Record<string, unknown>; waitMs?: number; retryMs?: number; json: boolean },
 ): Promise<RunReport> {
-  const { LiveProgress, jsonReport, plainProgress, progressMode, summaryLines } = await import('../lib/local/progress');
+  const { jsonReport, summaryLines } = await import('../lib/local/progress');
+  const { LiveProgress, plainProgress, progressMode } = await import('../lib/local/progress-view');
   const jobs = session.pipeline(pipeline).jobs; // throws UnknownPipelineError before anything runs
   const started = Date.now();
   const live = !options.json && progressMode(process.stdout) === 'live';

@@ -5,6 +5,7 @@
  * remote job's id and state.
  */
 import { causeText, type HistoryEvent, type RunReport, type StepReport } from './runner';
+import { taskWrote } from './task-output';
 
 /** Where the CLI keeps local state; `CONTINUUM_STATE_DIR` moves it (tests use a temp dir). */
 export function stateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -71,11 +72,11 @@ export interface StateVisit {
   remoteId?: string;
   remoteState?: string;
   polls?: number;
+  /** Find tasks: the conflicting job found, or "none found". */
+  found?: string;
   /** Choice states: the state chosen. */
   next?: string;
 }
-
-type JobData = { job?: { id?: string | number | null; status?: { state?: string }; poll?: { count?: number } } };
 
 /** Pair each StateEntered with how the state ended, in the order states were entered. */
 export function stateVisits(history: readonly HistoryEvent[]): StateVisit[] {
@@ -106,11 +107,14 @@ export function stateVisits(history: readonly HistoryEvent[]): StateVisit[] {
         visit.status = 'Succeeded';
         visit.error = undefined;
         visit.cause = undefined;
-        const job = (event.state.output as JobData | undefined)?.job;
-        if (visit.type === 'Task' && job) {
-          if (job.id !== undefined && job.id !== null) visit.remoteId = String(job.id);
-          if (job.status?.state) visit.remoteState = job.status.state;
-          if (job.poll?.count !== undefined) visit.polls = job.poll.count;
+        if (visit.type === 'Task') {
+          const wrote = taskWrote(event.state.input, event.state.output);
+          if (wrote.job) {
+            visit.remoteId = wrote.job.id;
+            visit.remoteState = wrote.job.state;
+            visit.polls = wrote.job.polls;
+          }
+          if (wrote.existing) visit.found = wrote.existing.id ? `found running id ${wrote.existing.id}${wrote.existing.state ? ` ${wrote.existing.state}` : ''}` : 'none found';
         }
         if (visit.type === 'Choice') choices.set(branch, visit);
         open.delete(key);
@@ -182,7 +186,7 @@ export function eventLines(run: LastRun): string[] {
         : event.type === 'StateRetried'
           ? `attempt ${(event.retry as { attempt?: number } | undefined)?.attempt ?? '?'}`
           : event.type === 'StateExited' && event.state?.type === 'Task'
-            ? jobFacts(event.state.output as JobData)
+            ? taskFacts(event.state.input, event.state.output)
             : event.type === 'ExecutionStarted'
               ? `input ${JSON.stringify(event.input ?? run.input)}`
               : '';
@@ -195,16 +199,18 @@ function detail(visit: StateVisit): string {
   if (visit.remoteId) parts.push(`id ${visit.remoteId}`);
   if (visit.remoteState) parts.push(visit.remoteState);
   if (visit.polls) parts.push(`check ${visit.polls}`);
+  if (visit.found) parts.push(visit.found);
   if (visit.next) parts.push(`→ ${visit.next}`);
   if (visit.retries) parts.push(`retried ${visit.retries}×`);
   if (visit.error) parts.push(`${visit.error}${visit.cause ? `: ${cut(visit.cause, 120)}` : ''}`);
   return parts.join('  ');
 }
 
-function jobFacts(data: JobData | undefined): string {
-  const job = data?.job;
-  if (!job) return '';
-  return [job.id != null ? `id ${job.id}` : '', job.status?.state ?? '', job.poll?.count ? `check ${job.poll.count}` : ''].filter(Boolean).join('  ');
+function taskFacts(input: unknown, output: unknown): string {
+  const { job, existing } = taskWrote(input, output);
+  const facts = job ? [job.id ? `id ${job.id}` : '', job.state ?? '', job.polls ? `check ${job.polls}` : ''] : [];
+  if (existing) facts.push(existing.id ? `found running id ${existing.id}` : 'none found');
+  return facts.filter(Boolean).join('  ');
 }
 
 function table(header: string[], rows: string[][]): string[] {
