@@ -358,12 +358,13 @@ async function graph(args: string[]): Promise<number> {
   if (width < 100 || width > 20_000) throw new UsageError(`--width takes 100 to 20000 pixels, got ${width}`);
 
   const config = await loadConfigFile(values.config!);
+  const { UnknownPipelineError } = await import('../lib/local/session');
+  const names = config.pipelines.map((p) => p.name);
+  if (values.pipeline && !names.includes(values.pipeline)) throw new UnknownPipelineError(values.pipeline, names);
   const { synthesizeForLocalRun } = await import('../lib/local/synthesized');
   const { toDot, toPng, toSvg } = await import('../lib/diagram/graphviz');
   const { toMermaid } = await import('../lib/diagram/mermaid');
-  const { UnknownPipelineError } = await import('../lib/local/session');
   const app = synthesizeForLocalRun(config);
-  if (values.pipeline && !app.pipelines.has(values.pipeline)) throw new UnknownPipelineError(values.pipeline, [...app.pipelines.keys()]);
   const selected = [...app.pipelines.values()].filter((p) => !values.pipeline || p.config.name === values.pipeline);
 
   mkdirSync(values.out!, { recursive: true });
