@@ -175,7 +175,10 @@ async function run(args: string[]): Promise<number> {
   const secrets = values.secrets ? readJsonFile(values.secrets, '--secrets') : {};
   const input = values.input ? parseJson(values.input, '--input') : {};
   const config = await loadConfigFile(values.config!);
-  const { LocalSession } = await import('../lib/local/session');
+  const { LocalSession, UnknownPipelineError } = await import('../lib/local/session');
+  // Before synthesizing: a mistyped name should not cost a synth.
+  const names = config.pipelines.map((p) => p.name);
+  if (!names.includes(values.pipeline)) throw new UnknownPipelineError(values.pipeline, names);
   const session = await LocalSession.open(config, secrets);
   try {
     const report = await execute(session, values.pipeline, { baseUrl: values['base-url'], input, waitMs, retryMs, json });
