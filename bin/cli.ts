@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadedConfig } from '../lib/config/load';
-import type { LastRun } from '../lib/local/history';
+import type { LastRun, RunJob } from '../lib/local/history';
 import type { RunReport } from '../lib/local/runner';
 import type { LocalSession } from '../lib/local/session';
 
@@ -258,19 +258,19 @@ async function execute(
     view?.finish();
     process.removeListener('SIGINT', interrupted);
   }
-  await saveLastRun(report, options.input);
+  await saveLastRun(report, options.input, jobs);
   if (options.json) console.log(JSON.stringify(jsonReport(report), null, 2));
   else console.log(`\n${summaryLines(report, { steps: !live }).join('\n')}`);
   return report;
 }
 
 /** Keep the run for `continuum history`; a read-only directory only costs a warning. */
-async function saveLastRun(report: RunReport, input: Record<string, unknown>): Promise<void> {
+async function saveLastRun(report: RunReport, input: Record<string, unknown>, jobs: readonly RunJob[]): Promise<void> {
   const { LAST_RUN_FILE, lastRunRecord, stateDir } = await import('../lib/local/history');
   const dir = stateDir();
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, LAST_RUN_FILE), `${JSON.stringify(lastRunRecord(report, input))}\n`);
+    writeFileSync(join(dir, LAST_RUN_FILE), `${JSON.stringify(lastRunRecord(report, input, jobs))}\n`);
   } catch (error) {
     console.error(`continuum: could not save the run's history in ${dir} (${(error as Error).message})`);
   }

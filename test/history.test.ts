@@ -34,8 +34,10 @@ afterAll(async () => {
 });
 
 describe('stateVisits', () => {
+  const jobs = () => session.pipeline('tamr-mastering-demo').jobs;
+
   it('pairs every state entered with how it ended', () => {
-    const visits = stateVisits(retriedThenFailed.history);
+    const visits = stateVisits(retriedThenFailed.history, jobs());
     expect(visits).toHaveLength(retriedThenFailed.stateTransitions);
     expect(visits.every((v) => v.exitedAt === undefined || v.exitedAt >= v.enteredAt)).toBe(true);
 
@@ -43,8 +45,10 @@ describe('stateVisits', () => {
     expect(submit).toMatchObject({ type: 'Task', status: 'Succeeded', retries: 1, remoteId: expect.stringMatching(/^\d+$/), remoteState: 'PENDING' });
     expect(submit.error).toBeUndefined(); // the retried failure is not the visit's outcome
 
+    // Every check shows the job, even one whose answer did not change the job's data.
     const checks = visits.filter((v) => v.name === 'Get unified dataset status');
     expect(checks.map((c) => c.polls)).toEqual(checks.map((_, i) => i + 1));
+    expect(checks.every((c) => c.remoteId === submit.remoteId)).toBe(true);
 
     const choice = visits.find((v) => v.name === 'Decide whether to update recipe')!;
     expect(choice).toMatchObject({ type: 'Choice', next: 'Skip update recipe' });
@@ -55,7 +59,7 @@ describe('stateVisits', () => {
   });
 
   it('marks a caught API error on the task, then the request-failed state', () => {
-    const visits = stateVisits(authFailed.history);
+    const visits = stateVisits(authFailed.history, jobs());
     const submit = visits.find((v) => v.name === 'Refresh unified dataset')!;
     expect(submit).toMatchObject({ status: 'Caught error', error: 'AuthFailed', retries: 0 });
     expect(submit.cause).toContain('answered 401');
@@ -63,17 +67,44 @@ describe('stateVisits', () => {
   });
 
   it('does not credit a task with the previous step\'s job', () => {
-    const guard = stateVisits(retriedThenFailed.history).find((v) => v.name === 'Check for a run in progress')!;
-    expect(guard.remoteId).toBeUndefined();
+    for (const visits of [stateVisits(retriedThenFailed.history), stateVisits(retriedThenFailed.history, jobs())]) {
+      expect(visits.find((v) => v.name === 'Check for a run in progress')!.remoteId).toBeUndefined();
+    }
+    // Without job metadata, only what changed counts.
     expect(taskWrote({ job: { id: '1' } }, { job: { id: '1' }, existing: { id: null } })).toEqual({ existing: { id: undefined, state: undefined } });
     expect(taskWrote({ job: { id: '1' } }, { job: { id: '1', status: { id: '9', state: 'RUNNING' } } })).toMatchObject({ job: { id: '9', state: 'RUNNING' } });
+    // With it, the role decides: a status check writes the job, a find writes only `existing`.
+    const same = { job: { id: '1', status: { state: 'RUNNING' }, poll: { count: 2 } } };
+    expect(taskWrote(same, same, 'status')).toEqual({ job: { id: '1', state: 'RUNNING', polls: 2, summary: undefined } });
+    expect(taskWrote(same, { ...same, existing: { id: '7', status: { state: 'RUNNING' } } }, 'findExisting')).toEqual({ existing: { id: '7', state: 'RUNNING' } });
+  });
+});
+
+describe('stateVisits in a Map', () => {
+  it('keeps iterations apart by item index and labels their rows', () => {
+    const state = (name: string, type: string, output: unknown = {}) => ({ name, type, input: {}, output });
+    const history = [
+      { type: 'ExecutionStarted', timestamp: 0 },
+      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task'), index: 0 },
+      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task'), index: 1 },
+      { type: 'StateExited', timestamp: 3, state: state('Refresh product', 'Task', { job: { id: 'b', status: { state: 'RUNNING' } } }), index: 1 },
+      { type: 'StateExited', timestamp: 4, state: state('Refresh product', 'Task', { job: { id: 'a', status: { state: 'RUNNING' } } }), index: 0 },
+    ];
+    const visits = stateVisits(history);
+    expect(visits.map((v) => [v.index, v.remoteId, v.exitedAt])).toEqual([
+      [0, 'a', 4],
+      [1, 'b', 3],
+    ]);
+    const run = { version: 1, pipeline: 'p', executionArn: 'arn:x:local-1', status: 'SUCCEEDED', skipped: false, input: {}, steps: [], stateTransitions: 2, history } as LastRun;
+    expect(historyLines(run).filter((l) => l.includes('[item 1] Refresh product'))).toHaveLength(1);
   });
 });
 
 describe('historyLines', () => {
   let run: LastRun;
   beforeAll(() => {
-    run = parseLastRun(JSON.stringify(lastRunRecord(retriedThenFailed, { mlConfigurationChanged: false })));
+    run = parseLastRun(JSON.stringify(lastRunRecord(retriedThenFailed, { mlConfigurationChanged: false }, session.pipeline('tamr-mastering-demo').jobs)));
+    expect(run.jobs?.map((j) => j.key)).toContain('refreshUnifiedDataset');
   });
 
   it('reads like the console table: header, one row per state, the failure', () => {

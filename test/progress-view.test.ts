@@ -115,6 +115,39 @@ describe('live view of a real execution', () => {
   });
 });
 
+describe('live view of a fan-out step (Map)', () => {
+  const job = { key: 'refreshEach', title: 'Refresh each product', states: { submit: 'Refresh product', status: 'Get product status', done: 'Product done', failed: 'Product failed', requestFailed: 'Product request failed', fanOut: 'For each product' } };
+  const at = (t: number, type: string, name: string, stateType: string, extra: Partial<HistoryEvent> = {}): HistoryEvent => ({ type, timestamp: t, state: { name, type: stateType, input: {}, output: {} }, ...extra });
+
+  it('counts items started, done and failed, and finishes with the Map state', () => {
+    const model = new ProgressModel([job], 0);
+    const events: HistoryEvent[] = [
+      at(0, 'StateEntered', 'For each product', 'Map'),
+      at(1, 'StateEntered', 'Refresh product', 'Task', { index: 0 }),
+      at(1, 'StateEntered', 'Refresh product', 'Task', { index: 1 }),
+      { ...at(2, 'StateExited', 'Refresh product', 'Task', { index: 0 }), state: { name: 'Refresh product', type: 'Task', input: {}, output: { job: { id: 'j0', status: { state: 'RUNNING' }, poll: { count: 0 } } } } },
+      at(3, 'StateEntered', 'Product done', 'Pass', { index: 0 }),
+    ];
+    for (const event of events) model.apply(event);
+    expect(model.steps[0]).toMatchObject({ status: 'running', remoteId: 'j0', remoteState: 'RUNNING' });
+    expect(liveLines(model, 4, 0)[0]).toMatch(/Refresh each product +0\.0s  id j0  RUNNING  1\/2 items done$/);
+
+    model.apply({ ...at(5, 'StateEntered', 'Product failed', 'Fail', { index: 1 }), state: { name: 'Product failed', type: 'Fail', input: { job: { status: { error: 'TamrCloudJobFailed' } } } } });
+    expect(model.steps[0]).toMatchObject({ status: 'running', note: 'item 1: failed: TamrCloudJobFailed' });
+    model.apply(at(6, 'StateExited', 'For each product', 'Map'));
+    expect(model.steps[0]).toMatchObject({ status: 'succeeded', startedAt: 0, endedAt: 6 });
+    expect(liveLines(model, 7, 0)[0]).toMatch(/^✔ Refresh each product.*1\/2 items done, 1 failed/);
+  });
+
+  it('marks a step still running when the execution is aborted', () => {
+    const model = new ProgressModel([job], 0);
+    model.apply(at(0, 'StateEntered', 'For each product', 'Map'));
+    model.apply({ type: 'ExecutionAborted', timestamp: 9 });
+    expect(model.outcome).toBe('ABORTED');
+    expect(model.steps[0]).toMatchObject({ status: 'failed', endedAt: 9, note: 'aborted' });
+  });
+});
+
 describe('redraw', () => {
   it('moves up over the previous frame, clears each line, then clears what is left below', () => {
     expect(redraw(0, ['a', 'b'])).toBe('\r\x1b[2Ka\n\x1b[2Kb\n\x1b[J');

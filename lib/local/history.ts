@@ -5,7 +5,7 @@
  * remote job's id and state.
  */
 import { causeText, type HistoryEvent, type RunReport, type StepReport } from './runner';
-import { taskWrote } from './task-output';
+import { stateRoles, taskWrote } from './task-output';
 
 /** Where the CLI keeps local state; `CONTINUUM_STATE_DIR` moves it (tests use a temp dir). */
 export function stateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -27,9 +27,18 @@ export interface LastRun {
   readonly steps: readonly StepReport[];
   readonly stateTransitions: number;
   readonly history: readonly HistoryEvent[];
+  /** The pipeline's jobs (which state is whose submit, status check, find…), for reading the history. */
+  readonly jobs?: readonly RunJob[];
 }
 
-export function lastRunRecord(report: RunReport, input: Record<string, unknown>): LastRun {
+/** A job's title and state names by role, as in the template's job metadata. */
+export interface RunJob {
+  readonly key: string;
+  readonly title: string;
+  readonly states: object;
+}
+
+export function lastRunRecord(report: RunReport, input: Record<string, unknown>, jobs?: readonly RunJob[]): LastRun {
   return {
     version: 1,
     pipeline: report.pipeline,
@@ -42,6 +51,7 @@ export function lastRunRecord(report: RunReport, input: Record<string, unknown>)
     steps: report.steps,
     stateTransitions: report.stateTransitions,
     history: report.history,
+    ...(jobs ? { jobs: jobs.map(({ key, title, states }) => ({ key, title, states })) } : {}),
   };
 }
 
@@ -79,7 +89,8 @@ export interface StateVisit {
 }
 
 /** Pair each StateEntered with how the state ended, in the order states were entered. */
-export function stateVisits(history: readonly HistoryEvent[]): StateVisit[] {
+export function stateVisits(history: readonly HistoryEvent[], jobs?: readonly RunJob[]): StateVisit[] {
+  const roles = stateRoles(jobs);
   const visits: StateVisit[] = [];
   const open = new Map<string, StateVisit>();
   const keyOf = (e: HistoryEvent) => `${e.state!.name}#${e.index ?? ''}`;
@@ -108,7 +119,7 @@ export function stateVisits(history: readonly HistoryEvent[]): StateVisit[] {
         visit.error = undefined;
         visit.cause = undefined;
         if (visit.type === 'Task') {
-          const wrote = taskWrote(event.state.input, event.state.output);
+          const wrote = taskWrote(event.state.input, event.state.output, roles.get(event.state.name));
           if (wrote.job) {
             visit.remoteId = wrote.job.id;
             visit.remoteState = wrote.job.state;
@@ -160,7 +171,7 @@ export function historyLines(run: LastRun): string[] {
     `  started ${new Date(start).toISOString()}${end !== undefined ? `, took ${seconds(end - start)}` : ''}, ${run.stateTransitions} state transitions, input ${JSON.stringify(run.input)}`,
     '',
   ];
-  const rows = stateVisits(run.history).map((visit, i) => [
+  const rows = stateVisits(run.history, run.jobs).map((visit, i) => [
     String(i + 1),
     `+${seconds(visit.enteredAt - start)}`,
     visit.exitedAt !== undefined ? seconds(visit.exitedAt - visit.enteredAt) : '…',
@@ -176,6 +187,7 @@ export function historyLines(run: LastRun): string[] {
 
 /** Every event, one per line (the console's event view): what entered, exited, failed, retried. */
 export function eventLines(run: LastRun): string[] {
+  const roles = stateRoles(run.jobs);
   const start = run.history[0]?.timestamp ?? 0;
   return run.history.map((event) => {
     const at = `+${seconds(event.timestamp - start)}`.padStart(10);
@@ -186,7 +198,7 @@ export function eventLines(run: LastRun): string[] {
         : event.type === 'StateRetried'
           ? `attempt ${(event.retry as { attempt?: number } | undefined)?.attempt ?? '?'}`
           : event.type === 'StateExited' && event.state?.type === 'Task'
-            ? taskFacts(event.state.input, event.state.output)
+            ? taskFacts(event.state.input, event.state.output, roles.get(event.state.name))
             : event.type === 'ExecutionStarted'
               ? `input ${JSON.stringify(event.input ?? run.input)}`
               : '';
@@ -206,8 +218,8 @@ function detail(visit: StateVisit): string {
   return parts.join('  ');
 }
 
-function taskFacts(input: unknown, output: unknown): string {
-  const { job, existing } = taskWrote(input, output);
+function taskFacts(input: unknown, output: unknown, role: string | undefined): string {
+  const { job, existing } = taskWrote(input, output, role);
   const facts = job ? [job.id ? `id ${job.id}` : '', job.state ?? '', job.polls ? `check ${job.polls}` : ''] : [];
   if (existing) facts.push(existing.id ? `found running id ${existing.id}` : 'none found');
   return facts.filter(Boolean).join('  ');

@@ -139,7 +139,7 @@ export class ProgressModel {
         return;
       }
       if (state.type !== 'Task') return;
-      const wrote = taskWrote(state.input, state.output);
+      const wrote = taskWrote(state.input, state.output, role);
       if (step.note?.startsWith('retrying')) step.note = undefined;
       if (wrote.existing) step.note = wrote.existing.id ? `found running id ${wrote.existing.id}${wrote.existing.state ? ` ${wrote.existing.state}` : ''}` : undefined;
       if (wrote.job && (role === 'submit' || role === 'status' || role === 'findExisting')) {
