@@ -58,12 +58,13 @@ export function progressLine(event: HistoryEvent, started: number): string | und
   }
 }
 
-export function summaryLines(report: RunReport): string[] {
+/** The end of a run: status, error and cause, each step (unless the live view already shows them), counts. */
+export function summaryLines(report: RunReport, options: { readonly steps?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (report.skipped) lines.push(`↷ SKIPPED: ${(report.output as { reason?: string }).reason ?? 'another run in progress'}`);
   else if (report.status === 'SUCCEEDED') lines.push('✔ SUCCEEDED');
   else lines.push(`✖ ${report.status}${report.error ? `: ${report.error}` : ''}`, ...(report.cause ? [`  cause: ${report.cause}`] : []));
-  for (const step of report.steps) {
+  for (const step of options.steps === false ? [] : report.steps) {
     lines.push(`  ${pad(step.name + (step.item !== undefined ? ` [${step.item}]` : ''))} ${step.remoteId ? `id ${step.remoteId}  ` : ''}${step.finalState}  polls: ${step.polls}`);
   }
   lines.push(`  state transitions: ${report.stateTransitions}, Lambda invocations: ${report.lambdaInvocations}`);
