@@ -19,6 +19,7 @@ import { createHandler as createUpdateGoldenRecords } from '../../lambdas/boomi-
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
 import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
+import { failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const UNIVERSE = DEFAULT_UNIVERSE_ID;
@@ -32,7 +33,6 @@ const context = { awsRequestId: 'test' } as Context;
 const UNAUTHORIZED_TEXT = 'HTTP ERROR 401 Problem accessing /mdm/universes. Reason: Invalid credentials.';
 const SEED_QUARANTINE_MESSAGE = "The record's {Age} field value '41a' is not in a valid INTEGER format.";
 
-type HandlerError = Error & { status?: number; retryAfterSeconds?: number };
 
 let t: number;
 let sim: BoomiHubSimulator;
@@ -55,15 +55,6 @@ const getQuarantineReport = (event: unknown): Promise<JobResult> => createGetQua
 /** The status/report payload for batch `jobId` (Basic auth unless `repositoryId` is given). */
 const batchEvent = (jobId: string | null, extra: Record<string, unknown> = {}) => ({ universeId: UNIVERSE, jobId, quarantineThreshold: 0, ...extra });
 
-async function failure(call: Promise<unknown>): Promise<HandlerError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('value' in outcome) throw new Error(`expected the handler to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(Error);
-  return outcome.error as HandlerError;
-}
 
 /** A `<batch src>` file of `count` contacts with ids c1..cN. */
 async function batchFile(name: string, count: number, source = 'SF'): Promise<string> {

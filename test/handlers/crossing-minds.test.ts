@@ -19,6 +19,7 @@ import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
 import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
 import { secretsManager } from '../support/secrets';
+import { failure } from '../support/handlers';
 
 const EPOCH = Date.UTC(2024, 0, 1);
 const SECRET_NAME = 'continuum/crossing-minds-test';
@@ -30,7 +31,6 @@ const RECO_CONTEXT = {
 };
 const TASK_ID = /^[A-Za-z0-9]{20}$/;
 
-type HandlerError = Error & { status?: number; retryAfterSeconds?: number };
 
 let t: number;
 let sim: CrossingMindsSimulator;
@@ -59,7 +59,9 @@ const secretWrites = (): number => secretsManager.commandCalls(PutSecretValueCom
 async function startSimulator(options: CrossingMindsSimulatorOptions = {}): Promise<void> {
   await sim?.stop();
   sim = new CrossingMindsSimulator({ clock: () => EPOCH + t, ...options });
-  env = { BASE_URL: await sim.start(0, '127.0.0.1'), SECRET_NAME, HTTP_TIMEOUT_MS: '500' };
+  // 5 s: a first fetch on a loaded 2-core machine can take longer than a tight timeout; the hang
+  // test sets its own short one.
+  env = { BASE_URL: await sim.start(0, '127.0.0.1'), SECRET_NAME, HTTP_TIMEOUT_MS: '5000' };
 }
 
 // A new handler per call is a cold container; reuse one to keep its token memory.
@@ -69,15 +71,6 @@ const getRecentTask = (event: unknown): Promise<JobResult> => createGetRecentTas
 const findRunning = (event: unknown): Promise<JobResult> => createFindRunningTask(env)(event, context);
 const cancelTask = (event: unknown): Promise<JobResult> => createCancelTask(env)(event, context);
 
-async function failure(call: Promise<unknown>): Promise<HandlerError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('value' in outcome) throw new Error(`expected the handler to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(Error);
-  return outcome.error as HandlerError;
-}
 
 /** Trigger a task through the API directly (not through a handler). */
 async function apiTrigger(name: string, body?: object): Promise<string> {
@@ -599,7 +592,7 @@ describe('named errors', () => {
     sim.injectFault({ fault: { kind: 'reset' } });
     expect((await failure(trigger({ taskName: 'ml_new_items' }))).name).toBe('TransientApiError');
     sim.injectFault({ fault: { kind: 'hang' } });
-    const err = await failure(getRecentTask({ taskName: 'ml_new_items', jobId: null }));
+    const err = await failure(createGetRecentTask({ ...env, HTTP_TIMEOUT_MS: '500' })({ taskName: 'ml_new_items', jobId: null }, context));
     expect(err.name).toBe('TransientApiError');
     expect(err.message).toContain('no answer within 0.5 s');
   });

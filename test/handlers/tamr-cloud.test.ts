@@ -14,6 +14,7 @@ import { createHandler as createCreateJob } from '../../lambdas/tamr-cloud/creat
 import { createHandler as createFindUnfinishedJob } from '../../lambdas/tamr-cloud/find-unfinished-job';
 import { createHandler as createGetJob } from '../../lambdas/tamr-cloud/get-job';
 import { createHandler as createStopJob } from '../../lambdas/tamr-cloud/stop-job';
+import { failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const EPOCH = Date.UTC(2025, 2, 1, 12);
@@ -23,7 +24,6 @@ const KEY = 'apk_handler_test_key';
 const context = { awsRequestId: 'test' } as Context;
 const iso = (ms: number) => new Date(EPOCH + ms).toISOString();
 
-type HandlerError = Error & { status?: number; retryAfterSeconds?: number };
 
 let t: number;
 let sim: TamrCloudSimulator;
@@ -44,15 +44,6 @@ const getJob = (event: unknown): Promise<JobResult> => createGetJob(env)(event, 
 const stopJob = (event: unknown): Promise<JobResult> => createStopJob(env)(event, context);
 const findUnfinishedJob = (event: unknown): Promise<JobResult> => createFindUnfinishedJob(env)(event, context);
 
-async function failure(call: Promise<unknown>): Promise<HandlerError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('value' in outcome) throw new Error(`expected the handler to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(Error);
-  return outcome.error as HandlerError;
-}
 
 const jsonFault = (status: number, body: object) => ({ kind: 'status' as const, status, body: JSON.stringify(body), contentType: 'application/json' });
 

@@ -17,6 +17,7 @@ import { createHandler as createGetOperation } from '../../lambdas/tamr-masterin
 import { createHandler as createPopulateRecipe } from '../../lambdas/tamr-mastering/populate-recipe';
 import { createHandler as createSubmitRefresh } from '../../lambdas/tamr-mastering/submit-refresh';
 import { createHandler as createUpdateRecords } from '../../lambdas/tamr-mastering/update-records';
+import { failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const EPOCH = Date.UTC(2024, 0, 1);
@@ -27,8 +28,6 @@ const base64 = (text: string): string => Buffer.from(text).toString('base64');
 const BASIC = `BasicCreds ${base64('admin:dt')}`;
 const context = { awsRequestId: 'test' } as Context;
 
-/** A handler error as the state machine sees it: a name, a message, sometimes a status. */
-type HandlerError = Error & { status?: number; retryAfterSeconds?: number };
 
 let t: number;
 let sim: TamrMasteringSimulator;
@@ -52,16 +51,6 @@ const populateRecipe = (event: unknown): Promise<JobResult> => createPopulateRec
 /** Uploads of ~150 KB can take long on a loaded 2-core CI runner; they are not timeout tests. */
 const updateManyRecords = (event: unknown): Promise<JobResult> => createUpdateRecords({ ...env, HTTP_TIMEOUT_MS: '10000' })(event, context);
 
-/** The error a handler call rejects with; fails the test when it resolves. */
-async function failure(call: Promise<unknown>): Promise<HandlerError> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('value' in outcome) throw new Error(`expected the handler to fail, it returned ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(Error);
-  return outcome.error as HandlerError;
-}
 
 async function recordsFile(name: string, lines: string[]): Promise<string> {
   const path = join(workDir, name);
