@@ -102,6 +102,14 @@ export function handlerRef(id: string, options: { longRunning?: boolean; writesS
   return { id, entry: fileURLToPath(new URL(`../../lambdas/${id}.ts`, import.meta.url)), ...options };
 }
 
+/**
+ * A step's state names: its own `name` and `subject` when the config gives them, else the
+ * provider's defaults. A renamed step without a subject uses its name as the subject.
+ */
+export function stepDisplay(step: { readonly name?: string; readonly subject?: string }, defaults: { readonly title: string; readonly subject: string }): { title: string; subject: string } {
+  return { title: step.name ?? defaults.title, subject: step.subject ?? step.name?.toLowerCase() ?? defaults.subject };
+}
+
 /** `refreshDataset`, `refreshDataset2`, ...: unique keys for repeated step kinds. */
 export function uniqueKeys(kinds: readonly string[]): string[] {
   const counts = new Map<string, number>();

@@ -3,7 +3,7 @@
  * Status until the batch is final, and — when entities were quarantined — fetches the entity
  * report once so the quarantine policy can decide with the reasons in hand.
  */
-import { handlerRef, uniqueKeys, type JobSpec, type JsonValue } from '../job-spec';
+import { handlerRef, stepDisplay, uniqueKeys, type JobSpec, type JsonValue } from '../job-spec';
 import type { BoomiHubPipeline, BoomiHubStep } from './config';
 
 const handlers = {
@@ -25,11 +25,11 @@ export function boomiHubJobs(pipeline: BoomiHubPipeline): JobSpec[] {
     ...(pipeline.repositoryId !== undefined ? { repositoryId: pipeline.repositoryId } : {}),
   };
   return pipeline.steps.map((step, index): JobSpec => {
-    const subject = step.subject ?? step.name?.toLowerCase() ?? DISPLAY[step.kind].subject;
+    const { title, subject } = stepDisplay(step, DISPLAY[step.kind]);
     const batch = { ...target, quarantineThreshold: step.quarantineThreshold };
     return {
       key: keys[index],
-      title: step.name ?? DISPLAY[step.kind].title,
+      title,
       subject,
       submit: {
         handler: handlers.updateGoldenRecords,

@@ -9,7 +9,7 @@
  *   the first check then names the task, and later checks page through the list when newer
  *   tasks pushed it off page 1 (`statusUpdatesId`). Public tasks cannot be cancelled.
  */
-import { handlerRef, uniqueKeys, type JobSpec, type JsonValue } from '../job-spec';
+import { handlerRef, stepDisplay, uniqueKeys, type JobSpec, type JsonValue } from '../job-spec';
 import { CROSSING_MINDS_ERRORS, isPrivateTask, RECENTS_PAGE_SIZE, type TaskName } from './api';
 import type { CrossingMindsPipeline } from './config';
 
@@ -41,8 +41,7 @@ export function crossingMindsJobs(pipeline: CrossingMindsPipeline): JobSpec[] {
     const { taskName } = step;
     const common = {
       key: keys[index],
-      title: step.name ?? `Trigger ${label} task`,
-      subject: step.subject ?? step.name?.toLowerCase() ?? `${label} task`,
+      ...stepDisplay(step, { title: `Trigger ${label} task`, subject: `${label} task` }),
       existingJob: {
         find: { handler: handlers.findRunning, payload: { taskName } },
         trigger: { submitError: CROSSING_MINDS_ERRORS.taskAlreadyRunning },

@@ -5,7 +5,7 @@
  * data product first look for an unfinished job of that data product (the seed asks for a
  * buffer between jobs of the same data product).
  */
-import { handlerRef, uniqueKeys, type HandlerCall, type JobSpec } from '../job-spec';
+import { handlerRef, stepDisplay, uniqueKeys, type HandlerCall, type JobSpec } from '../job-spec';
 import type { TamrCloudPipeline, TamrCloudStep } from './config';
 
 const handlers = {
@@ -31,8 +31,7 @@ export function tamrCloudJobs(pipeline: TamrCloudPipeline): JobSpec[] {
   return pipeline.steps.map((step, index): JobSpec => {
     const display = {
       key: keys[index],
-      title: step.name ?? DISPLAY[step.kind].title,
-      subject: step.subject ?? step.name?.toLowerCase() ?? DISPLAY[step.kind].subject,
+      ...stepDisplay(step, DISPLAY[step.kind]),
       status: getJob,
       stop: stopJob,
     };

@@ -2,7 +2,7 @@
  * Tamr Mastering step kinds → jobs. Each refresh answers an operation that is polled with
  * `GET /v1/operations/{id}`; `updateRecords` is synchronous.
  */
-import { handlerRef, uniqueKeys, type JobSpec } from '../job-spec';
+import { handlerRef, stepDisplay, uniqueKeys, type JobSpec } from '../job-spec';
 import type { TamrMasteringPipeline, TamrMasteringStep } from './config';
 
 const handlers = {
@@ -27,11 +27,7 @@ const pollOperation = { handler: handlers.getOperation, payload: {} };
 export function tamrMasteringJobs(pipeline: TamrMasteringPipeline): JobSpec[] {
   const keys = uniqueKeys(pipeline.steps.map((step) => step.kind));
   return pipeline.steps.map((step, index): JobSpec => {
-    const display = {
-      key: keys[index],
-      title: step.name ?? DISPLAY[step.kind].title,
-      subject: step.subject ?? step.name?.toLowerCase() ?? DISPLAY[step.kind].subject,
-    };
+    const display = { key: keys[index], ...stepDisplay(step, DISPLAY[step.kind]) };
     switch (step.kind) {
       case 'updateRecords':
         return {
