@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['lib/local/polyfill.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Synth-heavy tests take seconds on an idle 2-core machine and far longer on a loaded one.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Synth + local executions are CPU-bound; CI has 2 cores.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
