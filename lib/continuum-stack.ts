@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { HandlerFunctions } from './constructs/handler-functions';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
 
@@ -19,6 +20,7 @@ export class ContinuumStack extends Stack {
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   readonly functions: HandlerFunctions;
   readonly alertsKey: kms.Key;
+  readonly dashboard: OperationsDashboard;
   /** Present when some pipeline has jobs that can be stopped. */
   readonly cleanup?: ExecutionCleanup;
 
@@ -37,6 +39,10 @@ export class ContinuumStack extends Stack {
       pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey }));
     }
     this.pipelines = pipelines;
+
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      pipelines: [...pipelines].map(([name, p]) => ({ name, stateMachine: p.stateMachine, steps: p.jobs.map((job) => ({ key: job.key, title: job.title })) })),
+    });
 
     const stopFunctions = [...pipelines.values()].flatMap((p) => p.stopFunctions);
     if (stopFunctions.length > 0) {

@@ -10,6 +10,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { CONTINUUM_METRICS } from '../../lambdas/metrics/job-durations';
 
 export interface OverlapGuardProps {
   /** ARN of the state machine this guard belongs to (built from its name to avoid a cycle). */
@@ -19,7 +20,7 @@ export interface OverlapGuardProps {
 }
 
 /** CloudWatch metric counting runs the guard skipped (dimension `Pipeline`). */
-export const SKIPPED_RUNS_METRIC = { namespace: 'Continuum', metricName: 'RunsSkipped' } as const;
+export const SKIPPED_RUNS_METRIC = { namespace: CONTINUUM_METRICS.namespace, metricName: CONTINUUM_METRICS.runsSkipped } as const;
 
 export const OVERLAP_GUARD_STATE = 'Check for a run in progress';
 export const SKIPPED_STATE = 'Skip overlapping run';

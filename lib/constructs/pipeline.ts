@@ -80,7 +80,7 @@ export class Pipeline extends Construct {
     );
     const finish = new sfn.Pass(this, 'Finish', {
       stateName: 'Pipeline finished',
-      parameters: { status: 'SUCCEEDED', skipped: false, 'steps.$': '$.steps' },
+      parameters: { status: 'SUCCEEDED', skipped: false, pipeline: pipeline.name, 'steps.$': '$.steps' },
     });
     let chain = sfn.Chain.start(guard);
     for (const poller of pollers) chain = chain.next(poller);

@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
+import { CONTINUUM_METRICS, jobDurations } from '../../lambdas/metrics/job-durations';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -190,6 +191,8 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
     // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running.
     const cleanup = report.status === 'SUCCEEDED' ? { stopped: [], failed: [] } : await stopUnfinishedJobs(history, invokeFunction);
+    // Like the deployed run-metrics function: a successful run publishes its job durations.
+    if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
     restoreSink();
     return { ...report, cleanup, metrics };
   })();
@@ -293,6 +296,18 @@ async function stopUnfinishedJobs(history: HistoryEvent[], invoke: (functionArn:
     }
   }
   return report;
+}
+
+function durationMetrics(pipelineName: string, history: HistoryEvent[]): MetricDatum[] {
+  const states = history.flatMap((e) =>
+    e.type === 'StateEntered' ? [{ timestamp: e.timestamp, data: e.state?.input }] : e.type === 'StateExited' ? [{ timestamp: e.timestamp, data: e.state?.output }] : [],
+  );
+  return Object.entries(jobDurations(states)).map(([step, seconds]) => ({
+    namespace: CONTINUUM_METRICS.namespace,
+    name: CONTINUUM_METRICS.jobDuration,
+    dimensions: { Pipeline: pipelineName, Step: step },
+    value: seconds,
+  }));
 }
 
 function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {

@@ -66,7 +66,13 @@ describe('Tamr Mastering pipeline, executed locally', () => {
     const polls = report.steps.reduce((sum, s) => sum + s.polls, 0);
     expect(sim.requestsTo('GET', `${V1}/operations/`)).toHaveLength(polls);
     expect(report.lambdaInvocations).toBe(6 + polls);
-    expect(report.output).toMatchObject({ status: 'SUCCEEDED', steps: { refreshRecordClusters: { state: 'SUCCEEDED' } } });
+    expect(report.output).toMatchObject({ status: 'SUCCEEDED', pipeline: 'tamr-mastering-demo', steps: { refreshRecordClusters: { state: 'SUCCEEDED' } } });
+    // The job durations the deployed run-metrics function would publish, one per step with a
+    // remote job (updateRecords is a synchronous call: its time is the Lambda's duration).
+    const durations = report.metrics.filter((m) => m.name === 'JobDurationSeconds');
+    expect(durations.map((m) => m.dimensions.Step).sort()).toEqual(['populateRecipe', 'refreshDataset', 'refreshRecordClusters', 'refreshRecordPairs', 'refreshUnifiedDataset'].sort());
+    for (const metric of durations) expect(metric.dimensions.Pipeline).toBe('tamr-mastering-demo');
+    expect(durations.find((m) => m.dimensions.Step === 'refreshRecordPairs')!.value).toBeGreaterThan(0);
   });
 
   it('skips the recipe when the input does not say the ML configuration changed', async () => {
