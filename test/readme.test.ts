@@ -118,16 +118,21 @@ describe('generated config reference', () => {
     expect(rows.get('`system`')?.type).toBe(SYSTEMS.map((s) => `\`${s}\``).join(' \\| '));
   });
 
-  it('describes every shared field and every Tamr Mastering field and step kind', () => {
+  it('describes every shared field, and every field and step kind of every system', () => {
     const reference = configReference();
     for (const row of [...reference.pipelineFields, ...reference.stepFields]) expect(row.description, row.field).not.toBe('');
-    const tamr = reference.systems.find((s) => s.system === 'tamr-mastering')!;
-    expect(tamr.title).toBe('Tamr Mastering');
-    for (const row of tamr.fields) expect(row.description, row.field).not.toBe('');
-    for (const kind of tamr.kinds) {
-      expect(kind.description, kind.kind).not.toBe('');
-      for (const row of kind.fields) expect(row.description, `${kind.kind} ${row.field}`).not.toBe('');
+    expect(reference.systems.map((s) => s.system)).toEqual(SYSTEMS);
+    for (const system of reference.systems) {
+      expect(system.title, system.system).toMatch(/^[A-Z]/);
+      expect(system.description, system.system).not.toBe('');
+      expect(system.kinds.length, system.system).toBeGreaterThan(0);
+      for (const row of system.fields) expect(row.description, `${system.system} ${row.field}`).not.toBe('');
+      for (const kind of system.kinds) {
+        expect(kind.description, `${system.system} ${kind.kind}`).not.toBe('');
+        for (const row of kind.fields) expect(row.description, `${system.system} ${kind.kind} ${row.field}`).not.toBe('');
+      }
     }
+    expect(reference.systems.map((s) => s.title)).toEqual(['Tamr Mastering', 'Tamr Cloud', 'Crossing Minds', 'Boomi Hub']);
   });
 
   it('keeps every table row on one line with escaped pipes', () => {
