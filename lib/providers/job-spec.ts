@@ -14,6 +14,11 @@ export interface HandlerRef {
   readonly entry: string;
   /** Streams large bodies: gets the 15-minute Lambda timeout and a matching HTTP timeout. */
   readonly longRunning?: boolean;
+  /**
+   * As a status handler: reads the job's progress or ETA, gets `nextCheck` in its payload and
+   * answers `nextCheckSeconds` (lambdas/shared/next-check.ts), which replaces the scheduled wait.
+   */
+  readonly reportsNextCheck?: boolean;
 }
 
 /** One invocation of a handler with the step's static parameters. */
@@ -73,7 +78,7 @@ export interface ExistingJob {
 }
 
 /** Resolve a handler entry under `lambdas/` from its id. */
-export function handlerRef(id: string, options: { longRunning?: boolean } = {}): HandlerRef {
+export function handlerRef(id: string, options: { longRunning?: boolean; reportsNextCheck?: boolean } = {}): HandlerRef {
   return { id, entry: fileURLToPath(new URL(`../../lambdas/${id}.ts`, import.meta.url)), ...options };
 }
 
