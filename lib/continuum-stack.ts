@@ -1,5 +1,6 @@
 /**
- * The deployable unit: one stack holding every pipeline of a config file.
+ * The deployable unit: one stack holding the pipelines of a config file (all of them, or one
+ * share when they do not fit one CloudFormation stack: see lib/app.ts).
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
@@ -11,6 +12,8 @@ import { pascal } from './constructs/names';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
+  /** The pipelines this stack holds (default: every pipeline of the config). */
+  readonly pipelines?: LoadedConfig['pipelines'];
 }
 
 export class ContinuumStack extends Stack {
@@ -23,7 +26,7 @@ export class ContinuumStack extends Stack {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
     const pipelines = new Map<string, Pipeline>();
-    for (const pipeline of props.config.pipelines) {
+    for (const pipeline of props.pipelines ?? props.config.pipelines) {
       pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions }));
     }
     this.pipelines = pipelines;
