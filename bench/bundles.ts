@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { buildApp } from '../lib/app';
 import { loadConfig } from '../lib/config/load';
 import type { CfnTemplate } from '../lib/local/synthesized';
@@ -39,6 +40,11 @@ export interface BundlesBench {
   readonly bundles: BundleResult[];
   /** Importing an empty module the same way: the floor of these timings on this machine. */
   readonly baseline: { readonly initMs: number; readonly initCpuMs: number };
+  /**
+   * Not deployed, for comparison: the first handler bundled the same way but as CommonJS, so
+   * it `require`s the runtime's SDK instead of importing it through Node's ESM-to-CommonJS layer.
+   */
+  readonly commonJsVariant?: { readonly handler: string; readonly bytes: number; readonly initMs: Timing; readonly initCpuMs: Timing };
 }
 
 export async function benchBundles(outdir: string, runs = 10, log: (line: string) => void = () => undefined): Promise<BundlesBench> {
@@ -78,7 +84,33 @@ export async function benchBundles(outdir: string, runs = 10, log: (line: string
   for (let i = 0; i < runs; i++) floor.push(await coldImport(empty, []));
   const baseline = { initMs: median(floor.map((s) => s.wall.bundle)), initCpuMs: median(floor.map((s) => s.cpu.bundle)) };
   log(`  empty module: init ${baseline.initMs.toFixed(1)} ms`);
-  return { bundles: results, baseline };
+
+  const first = results[0];
+  const entry = first && resolve('lambdas', `${first.handler}.ts`);
+  let commonJsVariant: BundlesBench['commonJsVariant'];
+  if (entry && existsSync(entry)) {
+    const dir = join(outdir, 'commonjs-variant');
+    const file = join(dir, 'index.js');
+    await build({
+      entryPoints: [entry],
+      outfile: file,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      external: ['@aws-sdk/*'],
+      logLevel: 'error',
+    });
+    // As in a Lambda package: no "type": "module" above it.
+    writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    const samples: Sample[] = [];
+    for (let i = 0; i < runs; i++) samples.push(await coldImport(resolve(file), first.sdkImports, 'require'));
+    commonJsVariant = { handler: first.handler, bytes: statSync(file).size, initMs: medians(samples.map((s) => s.wall)), initCpuMs: medians(samples.map((s) => s.cpu)) };
+    log(`  ${first.handler} as CommonJS (not deployed): init ${commonJsVariant.initMs.total.toFixed(1)} ms`);
+  }
+  return { bundles: results, baseline, commonJsVariant };
 }
 
 type Sample = { wall: Timing; cpu: Timing };
@@ -92,16 +124,27 @@ function medians(timings: Timing[]): Timing {
  * them from its own node_modules), then the bundle; each timed. Together they are the bundle's
  * cold import.
  */
-async function coldImport(file: string, sdkImports: string[]): Promise<Sample> {
-  const script = `
+async function coldImport(file: string, sdkImports: string[], load: 'import' | 'require' = 'import'): Promise<Sample> {
+  const script =
+    load === 'import'
+      ? `
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const t0 = performance.now(), c0 = cpu();
 for (const name of ${JSON.stringify(sdkImports)}) await import(name);
 const t1 = performance.now(), c1 = cpu();
 await import(${JSON.stringify(pathToFileURL(file).href)});
 const t2 = performance.now(), c2 = cpu();
+console.log(JSON.stringify({ wall: { total: t2 - t0, sdk: t1 - t0, bundle: t2 - t1 }, cpu: { total: c2 - c0, sdk: c1 - c0, bundle: c2 - c1 } }));`
+      : `
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const t0 = performance.now(), c0 = cpu();
+for (const name of ${JSON.stringify(sdkImports)}) require(name);
+const t1 = performance.now(), c1 = cpu();
+require(${JSON.stringify(file)});
+const t2 = performance.now(), c2 = cpu();
 console.log(JSON.stringify({ wall: { total: t2 - t0, sdk: t1 - t0, bundle: t2 - t1 }, cpu: { total: c2 - c0, sdk: c1 - c0, bundle: c2 - c1 } }));`;
-  const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { cwd: process.cwd(), env: { ...process.env, NODE_OPTIONS: '' } });
+  const args = load === 'import' ? ['--no-warnings', '--input-type=module', '-e', script] : ['--no-warnings', '--input-type=commonjs', '-e', script];
+  const { stdout } = await run(process.execPath, args, { cwd: process.cwd(), env: { ...process.env, NODE_OPTIONS: '' } });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample;
 }
 

@@ -109,7 +109,7 @@ function printPolling(comparisons: PollingComparison[]): void {
   });
 }
 
-function printBundles({ bundles, baseline }: BundlesBench): void {
+function printBundles({ bundles, baseline, commonJsVariant }: BundlesBench): void {
   print('\n## Lambda bundles (esbuild via NodejsFunction, minified ESM, AWS SDK v3 clients from the runtime)\n');
   print(
     table(
@@ -127,6 +127,13 @@ function printBundles({ bundles, baseline }: BundlesBench): void {
     ),
   );
   print(`\nMedians of 10 fresh Node ${process.version} processes. An empty module imports in ${baseline.initMs.toFixed(1)} ms (${baseline.initCpuMs.toFixed(0)} ms CPU) on this machine now.`);
+  if (commonJsVariant) {
+    const v = commonJsVariant;
+    print(
+      `Not deployed, for comparison: ${v.handler} bundled as CommonJS (${(v.bytes / 1024).toFixed(1)} KB) requires the same SDK client natively: ` +
+        `init ${v.initMs.total.toFixed(1)} ms = ${v.initMs.sdk.toFixed(1)} SDK + ${v.initMs.bundle.toFixed(1)} bundle (CPU ${v.initCpuMs.total.toFixed(0)} = ${v.initCpuMs.sdk.toFixed(0)} + ${v.initCpuMs.bundle.toFixed(0)}).`,
+    );
+  }
   const modular = bundles.every((b) => b.sdkImports.every((name) => name.startsWith('@aws-sdk/client-')));
   results.targets.push({
     target: `bundle ≤ ${BUNDLE_TARGETS.bytes / 1024} KB`,
