@@ -1,10 +1,15 @@
 /**
  * Builds the CDK app for a config file. Shared by `bin/app.ts` (cdk synth/deploy), the local
  * runner (in-process synth) and the tests.
+ *
+ * Pipelines that do not fit one CloudFormation stack (500 resources, 1 MB template) are spread
+ * over several: `Continuum`, `Continuum-2`, ... (see lib/stack-plan.ts). Each stack is complete
+ * on its own (its own copies of the shared handler functions, its own execution cleanup).
  */
 import { App, type AppProps } from 'aws-cdk-lib';
 import { loadConfig, type LoadedConfig } from './config/load';
 import { ContinuumStack } from './continuum-stack';
+import { fits, measureStack, planStacks, stackNameFor } from './stack-plan';
 
 export const DEFAULT_CONFIG_FILE = 'pipelines.yaml';
 export const DEFAULT_STACK_NAME = 'Continuum';
@@ -17,18 +22,45 @@ export interface BuildAppOptions {
   readonly appProps?: AppProps;
 }
 
-export function buildApp(options: BuildAppOptions): { app: App; stack: ContinuumStack; config: LoadedConfig } {
+export interface BuiltApp {
+  readonly app: App;
+  /** The first stack (the only one unless the pipelines need more). */
+  readonly stack: ContinuumStack;
+  readonly stacks: readonly ContinuumStack[];
+  readonly config: LoadedConfig;
+}
+
+export function buildApp(options: BuildAppOptions): BuiltApp {
   const config = typeof options.config === 'string' ? loadConfig(options.config) : options.config;
-  const app = new App({
+  const name = options.stackName ?? DEFAULT_STACK_NAME;
+
+  // Measure with every pipeline in one stack (no bundling: constructs only). When they fit, that
+  // is the app (unless bundles are wanted); otherwise place them and build again.
+  const trial = newApp(options, false);
+  const whole = new ContinuumStack(trial, name, { config, description: description(config) });
+  const measure = measureStack(whole);
+  if (fits(measure.total) && options.bundle === false) return { app: trial, stack: whole, stacks: [whole], config };
+
+  const plan = fits(measure.total) ? [config.pipelines.map((p) => p.name)] : planStacks(measure);
+  const app = newApp(options, options.bundle !== false);
+  const stacks = plan.map((names, index) => {
+    const pipelines = config.pipelines.filter((p) => names.includes(p.name));
+    const part = plan.length > 1 ? ` (part ${index + 1} of ${plan.length})` : '';
+    return new ContinuumStack(app, stackNameFor(name, index), { config, pipelines, description: description(config) + part });
+  });
+  return { app, stack: stacks[0], stacks, config };
+}
+
+function newApp(options: BuildAppOptions, bundle: boolean): App {
+  return new App({
     ...options.appProps,
     context: {
       ...options.appProps?.context,
-      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
-  const stack = new ContinuumStack(app, options.stackName ?? DEFAULT_STACK_NAME, {
-    config,
-    description: `Continuum data-mastering pipelines from ${config.file}`,
-  });
-  return { app, stack, config };
+}
+
+function description(config: LoadedConfig): string {
+  return `Continuum data-mastering pipelines from ${config.file}`;
 }

@@ -1,5 +1,6 @@
 /**
- * The deployable unit: one stack holding every pipeline of a config file.
+ * The deployable unit: one stack holding the pipelines of a config file (all of them, or one
+ * share when they do not fit one CloudFormation stack: see lib/app.ts).
  */
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +15,8 @@ import { pascal } from './constructs/names';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
+  /** The pipelines this stack holds (default: every pipeline of the config). */
+  readonly pipelines?: LoadedConfig['pipelines'];
 }
 
 export class ContinuumStack extends Stack {
@@ -35,7 +38,7 @@ export class ContinuumStack extends Stack {
       );
     }
     const pipelines = new Map<string, Pipeline>();
-    for (const pipeline of props.config.pipelines) {
+    for (const pipeline of props.pipelines ?? props.config.pipelines) {
       pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey }));
     }
     this.pipelines = pipelines;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { rateSeconds, scheduleExpressionProblem, scheduleFrequencyProblem } from '../lib/config/common';
 import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
-import { waitedBefore, waitSchedule } from '../lib/polling/wait-schedule';
+import { checkTimes, waitAfter, waitedBefore, waitSchedule } from '../lib/polling/wait-schedule';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpusDir = join(here, 'fixtures', 'bad-config');
@@ -100,7 +100,7 @@ describe('loadConfig', () => {
       - kind: populateRecipe
         recipeId: "2"`, '    schedule:\n      expression: rate(6 hours)');
     const [pipeline] = parseConfig(text, '/tmp/defaults.yaml').pipelines;
-    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 120 });
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120 });
     expect(pipeline.retry).toEqual({
       rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
       transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
@@ -114,7 +114,7 @@ describe('loadConfig', () => {
   it('fills the rest of a partly given polling block', () => {
     const text = minimal('', '    polling:\n      timeoutMinutes: 30');
     const [pipeline] = parseConfig(text, '/tmp/partial.yaml').pipelines;
-    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 30 });
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 30 });
   });
 
   it('accepts a rate exactly as long as the job timeout, and cron schedules whatever the timeout', () => {
@@ -175,14 +175,45 @@ describe('waitSchedule', () => {
     return schedule;
   }
 
-  it('grows 15, 30, 60, 120, 240 then stays at 300 for the defaults', () => {
-    const schedule = expectTightBudget(polling(15, 300, 2, 120));
-    expect(schedule.growing).toEqual([15, 30, 60, 120, 240]);
+  it('waits 10 % of the elapsed time for the defaults: 5 s at first, 300 s at most', () => {
+    const defaults = polling(5, 300, 1.1, 120);
+    const schedule = expectTightBudget(defaults);
+    // Twelve 5 s checks (10 % of the first minute is under 5 s), then 10 % of the time so far.
+    expect(schedule.growing.slice(0, 16)).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 7, 7]);
+    expect(schedule.growing.at(-1)).toBe(276);
+    expect(schedule.growing).toHaveLength(54);
     expect(schedule.steady).toBe(300);
-    // 465 s of growing waits + 23 × 300 s = 7365 s ≥ 7200 s; 22 steady waits give 7065 s.
-    expect(schedule.maxPolls).toBe(28);
-    expect(waitedBefore(schedule, 28)).toBe(7365);
-    expect(waitedBefore(schedule, 27)).toBe(7065);
+    // 3041 s of growing waits + 13 × 300 s = 6941 s < 7200 s; a 14th steady wait reaches 7241 s.
+    expect(waitedBefore(schedule, 54)).toBe(3041);
+    expect(schedule.maxPolls).toBe(54 + 14);
+    expect(waitedBefore(schedule, 68)).toBe(7241);
+    let elapsed = 0;
+    for (const wait of schedule.growing) {
+      // The latency bound: a job finishing right after this check is seen within 10 % of its run time.
+      if (wait > 5) expect(wait).toBeLessThanOrEqual(0.1 * elapsed);
+      expect(wait).toBe(waitAfter(defaults, elapsed));
+      elapsed += wait;
+    }
+  });
+
+  it('grows by the backoff rate once past the initial interval', () => {
+    const schedule = expectTightBudget(polling(15, 300, 2, 120));
+    // Each wait equals the time waited so far: 15, 15, 30, 60, ... (the elapsed time doubles).
+    expect(schedule.growing).toEqual([15, 15, 30, 60, 120, 240]);
+    expect(schedule.steady).toBe(300);
+    expect(schedule.maxPolls).toBe(29);
+    expect(waitedBefore(schedule, 29)).toBe(7380);
+    expect(waitedBefore(schedule, 28)).toBe(7080);
+  });
+
+  it('lists the check times a job of a given length sees', () => {
+    const schedule = waitSchedule(polling(5, 300, 1.1, 120));
+    expect(checkTimes(schedule, 60)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    const hour = checkTimes(schedule, 3600);
+    expect(hour.at(-1)).toBeGreaterThanOrEqual(3600);
+    expect(hour.at(-1)! - hour.at(-2)!).toBe(300);
+    // Fixed 30 s polling, as in the seeds: 120 checks for an hour.
+    expect(checkTimes(waitSchedule(polling(30, 30, 1, 120)), 3600)).toHaveLength(120);
   });
 
   it('keeps the initial interval when backoffRate is 1', () => {
@@ -194,7 +225,7 @@ describe('waitSchedule', () => {
 
   it('stops growing when the timeout is shorter than the first waits', () => {
     const schedule = expectTightBudget(polling(60, 600, 2, 2));
-    expect(schedule.growing).toEqual([60, 120]);
+    expect(schedule.growing).toEqual([60, 60]);
     expect(schedule.maxPolls).toBe(2);
 
     const single = expectTightBudget(polling(60, 600, 2, 1));

@@ -184,6 +184,8 @@ describe('bundling', () => {
         // Minified: most of the code on one line (the few other lines are the ESM banner and zod's
         // code-generation template literals).
         expect(Math.max(...code.split('\n').map((line) => line.length))).toBeGreaterThan(code.length * 0.4);
+        // Small: zod imported as a namespace so esbuild drops its locales and JSON-schema code.
+        expect(code.length, 'bundle bytes (target ≤ 150 KB; see README "Cost")').toBeLessThanOrEqual(150 * 1024);
         expect(code).not.toMatch(/^\s*\/\*\*/m);
         expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
         // The SDK is imported from the Lambda runtime, never bundled.

@@ -2,7 +2,7 @@
  * The one way Boomi Hub handlers call the API: base URL, Basic or JWT auth (the pipeline's
  * repositoryId decides), timeout, and Boomi's XML/HTML error bodies.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthError } from '../shared/errors';
 import type { HandlerArgs } from '../shared/handler';
 import { callApi, type ApiRequest, type ApiResponse } from '../shared/http';

@@ -4,7 +4,7 @@
  * its last segment is the batch id that Get Batch Update Status polls.
  */
 import { pipeline, Transform } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { running } from '../shared/job-result';
 import { openRecords, toWebStream } from '../shared/record-source';

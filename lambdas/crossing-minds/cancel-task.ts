@@ -3,7 +3,7 @@
  * `DELETE tasks/private/<name>/<task_id>/` requests the cancellation. The API answers at once;
  * the task goes CANCELLED_REQUESTED, then CANCELLED. A finished task is left as it is.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaEntry } from '../shared/handler';
 import { running, statusEvent } from '../shared/job-result';
 import { TASK_NAMES, taskPath } from '../../lib/providers/crossing-minds/api';

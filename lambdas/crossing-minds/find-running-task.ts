@@ -10,7 +10,7 @@
  *   the trigger (which could spin without a wait if the API kept refusing).
  * - An empty list contradicts the refusal: CrossingMindsTaskNotListed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

@@ -12,7 +12,7 @@
  *   MAX_RECENTS_PAGES pages, or at the end of the list, the step fails with
  *   CrossingMindsTaskNotListed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadTaskInputError, MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

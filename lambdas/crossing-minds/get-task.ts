@@ -3,7 +3,7 @@
  * COMPLETED succeeds, FAILED and CANCELLED fail the step with the task's progress message;
  * REQUEST_SENT, RUNNING and CANCELLED_REQUESTED keep the loop waiting.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

@@ -6,7 +6,7 @@
  * (or a body without `task_id`) gives a job without an id yet, which the first status check
  * names. TASK_ALREADY_RUNNING throws CrossingMindsTaskAlreadyRunning for the existing-task check.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

@@ -2,7 +2,7 @@
  * The contract between every handler and the generic JobPoller: what a submit or status call
  * returns. The state machine routes on `outcome` only; `state` is the remote system's own word.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadTaskInputError } from './errors';
 import { cut } from './http';
 

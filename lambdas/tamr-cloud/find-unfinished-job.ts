@@ -5,7 +5,7 @@
  * call, because the list is paged; every page is the same idempotent read, so a retry of the
  * whole task is safe. Answers the newest unfinished job (outcome running), or id null when none.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';
 import { running, succeeded } from '../shared/job-result';

@@ -2,7 +2,7 @@
  * Status task of every Tamr Cloud job: `GET /jobs/{jobId}`. PENDING, RUNNING and STOPPING keep
  * the loop waiting; DONE succeeds, or fails with the job's `status.error` reason and message.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

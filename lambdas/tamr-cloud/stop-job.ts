@@ -3,7 +3,7 @@
  * RUNNING one through STOPPING; stopping a DONE job changes nothing. Used when a job outlives its
  * timeout (and when an execution is aborted), so nothing keeps running on the tenant unseen.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { cut, parseJsonBody } from '../shared/http';

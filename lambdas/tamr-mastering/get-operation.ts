@@ -1,7 +1,7 @@
 /**
  * Status task of every Tamr Mastering refresh: `GET /v1/operations/{id}`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { callTamr } from './client';
 import { parseJsonBody } from '../shared/http';

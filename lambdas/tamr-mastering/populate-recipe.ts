@@ -2,7 +2,7 @@
  * "Update Recipe": `POST /recipe/recipes/{id}/populate`. The seed documents no answer, so it is
  * read leniently: an operation-shaped body is polled like any refresh; any other 2xx is done.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { callTamr } from './client';
 import { succeeded } from '../shared/job-result';

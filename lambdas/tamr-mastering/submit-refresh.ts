@@ -3,7 +3,7 @@
  * refreshes, 200) and dataset export (`POST /v1/datasets/{id}:refresh`, 202). A 204 with no body
  * means there was nothing to refresh: the step succeeds without an operation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { callTamr } from './client';
 import { succeeded } from '../shared/job-result';

@@ -4,7 +4,7 @@
  * `allCommandsSucceeded: false` fails the step with the validation errors.
  */
 import { pipeline } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';

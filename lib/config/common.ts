@@ -2,7 +2,7 @@
  * Config pieces every system shares: pipeline identity, schedule, polling, retries, HTTP.
  * Each system's own step kinds live with its provider (lib/providers/<system>/config.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
 export const pipelineName = z
@@ -77,17 +77,25 @@ export const scheduleSchema = z
 
 export const pollingSchema = z
   .object({
-    /** First wait after submitting a job. */
-    initialIntervalSeconds: z.number().int().min(1).max(3600).default(15).describe('First wait after submitting a job, before its first status check.'),
-    /** Waits grow by `backoffRate` until they reach this. */
+    initialIntervalSeconds: z.number().int().min(1).max(3600).default(5).describe('First wait after submitting a job, before its first status check, and the shortest wait.'),
     maxIntervalSeconds: z
       .number()
       .int()
       .min(1)
       .max(3600)
       .default(300)
-      .describe('Waits grow by `backoffRate` up to this, then stay there. At least `initialIntervalSeconds`.'),
-    backoffRate: z.number().min(1).max(10).default(2).describe('Growth factor of the waits between status checks.'),
+      .describe('The longest wait between status checks: waits grow until they reach this. At least `initialIntervalSeconds`.'),
+    /**
+     * Each wait is `(backoffRate - 1)` × the time the job has run so far (within the two
+     * intervals above), so waits grow by this factor per check and a finished job is noticed
+     * within 10 % of its run time for 1.1. 1 polls at a fixed interval. See lib/polling/wait-schedule.ts.
+     */
+    backoffRate: z
+      .number()
+      .min(1)
+      .max(10)
+      .default(1.1)
+      .describe('Each wait is `(backoffRate - 1)` × how long the job has run so far, between the two intervals: 1.1 notices a finished job within about 10 % of its run time; 1 polls at a fixed interval.'),
     /** A job still running after this long fails the run with `JobTimedOut`. */
     timeoutMinutes: z
       .number()
@@ -179,7 +187,7 @@ export const basePipelineShape = {
   description: z.string().max(256).optional().describe('Free text, up to 256 characters, shown as the state machine\'s comment.'),
   secretName,
   schedule: scheduleSchema.optional(),
-  polling: pollingSchema.default({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 120 }),
+  polling: pollingSchema.default({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120 }),
   retry: retrySchema.default({
     rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
     transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },

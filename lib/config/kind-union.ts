@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A discriminated union on `kind` whose error, for an unknown or missing kind, names the allowed

@@ -2,7 +2,7 @@
  * The pipelines file: `pipelines:` is a list of pipelines, each a discriminated union on `system`.
  * Adding a system = adding its provider's pipeline schema to `pipelineSchema`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { boomiHubPipelineSchema } from '../providers/boomi-hub/config';
 import { crossingMindsPipelineSchema } from '../providers/crossing-minds/config';
 import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';

@@ -9,7 +9,8 @@
  *                       └─ out of polls ► [Stop <subject>] ─► <Subject> timed out (Fail: JobTimedOut)
  *
  * Handlers return `{ id, state, outcome, error, cause, summary }`; the loop only reads `outcome`,
- * so provider knowledge stays in the handlers. Waits and the timeout come from `waitSchedule`.
+ * so provider knowledge stays in the handlers. Waits and the timeout come from `waitSchedule`;
+ * a status handler that reads the job's progress (`reportsNextCheck`) may name the next wait.
  *
  * Options of a JobSpec add states around the loop: `runIf` (a Choice on an execution-input flag),
  * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
@@ -263,38 +264,61 @@ export class JobPoller extends sfn.StateMachineFragment {
 
   private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
     const count = `${JOB_PATH}.poll.count`;
+    // Seconds waited so far: the timeout is a budget of waited seconds (see waitSchedule).
+    const waited = `${JOB_PATH}.poll.waited`;
+    const { initialIntervalSeconds: initial, maxIntervalSeconds: max, backoffRate } = this.props.polling;
+    const estimates = job.status!.handler.reportsNextCheck === true;
 
     const wait = new sfn.Wait(this, 'Wait', {
       stateName: `Wait for ${job.subject}`,
-      comment: `Waits ${schedule.growing.join(', ')} s, then ${schedule.steady} s between checks (${schedule.maxPolls} checks at most).`,
+      comment:
+        backoffRate === 1
+          ? `Waits ${schedule.steady} s between checks (${schedule.maxPolls} checks at most).`
+          : `Waits ${Math.round((backoffRate - 1) * 100)} % of the time the job has run, ${schedule.growing[0]} s at least and ${schedule.steady} s at most (${schedule.maxPolls} checks at most)` +
+            (estimates ? ', or as long as the job\'s progress says it still needs.' : '.'),
       time: sfn.WaitTime.secondsPath(`${JOB_PATH}.poll.wait`),
     });
+    const next = `States.ArrayGetItem(States.Array(${schedule.growing.join(', ')}), ${count})`;
     const grow = new sfn.Pass(this, 'Backoff', {
       stateName: `Schedule next ${job.subject} check`,
-      comment: 'Waits grow by the backoff rate: the schedule is computed at synth time and indexed by the poll count.',
+      comment: 'The growing waits are computed at synth time and indexed by the poll count.',
       parameters: {
         'count.$': `States.MathAdd(${count}, 1)`,
-        'wait.$': `States.ArrayGetItem(States.Array(${schedule.growing.join(', ')}), ${count})`,
+        'wait.$': next,
+        'waited.$': `States.MathAdd(${waited}, ${next})`,
       },
       resultPath: `${JOB_PATH}.poll`,
     });
     const steady = new sfn.Pass(this, 'Steady', {
       stateName: `Schedule ${job.subject} check at max interval`,
-      parameters: { 'count.$': `States.MathAdd(${count}, 1)`, wait: schedule.steady },
+      parameters: { 'count.$': `States.MathAdd(${count}, 1)`, wait: schedule.steady, 'waited.$': `States.MathAdd(${waited}, ${schedule.steady})` },
       resultPath: `${JOB_PATH}.poll`,
     });
+    const estimated = `${JOB_PATH}.status.nextCheckSeconds`;
+    const fromEstimate = estimates
+      ? new sfn.Pass(this, 'FromEstimate', {
+          stateName: `Schedule ${job.subject} check from its progress`,
+          comment: `The status handler estimated when the job will be done (between ${initial} and ${max} s).`,
+          parameters: { 'count.$': `States.MathAdd(${count}, 1)`, 'wait.$': estimated, 'waited.$': `States.MathAdd(${waited}, ${estimated})` },
+          resultPath: `${JOB_PATH}.poll`,
+        })
+      : undefined;
     const timedOut = new sfn.Fail(this, 'TimedOut', {
       stateName: `${Subject} timed out`,
       comment: `Still running after ${this.props.polling.timeoutMinutes} minutes (${schedule.maxPolls} checks).`,
       error: 'JobTimedOut',
-      cause: `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes (${schedule.maxPolls} status checks).`,
+      cause: estimates
+        ? `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes.`
+        : `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes (${schedule.maxPolls} status checks).`,
     });
     const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
 
-    const selector = job.statusUpdatesId ? { ...statusSelector(), id: sfn.JsonPath.stringAt('$.Payload.id') } : statusSelector();
+    const baseSelector = statusSelector(estimates ? '$.Payload.nextCheckSeconds' : undefined);
+    const selector = job.statusUpdatesId ? { ...baseSelector, id: sfn.JsonPath.stringAt('$.Payload.id') } : baseSelector;
     const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, selector, `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
+      ...(estimates ? { nextCheck: { minSeconds: initial, maxSeconds: max, elapsedSeconds: sfn.JsonPath.numberAt(waited) } } : {}),
     });
     // The answer's id becomes the job's id: the next check, a stop and the step record use it.
     const trackId = job.statusUpdatesId
@@ -307,10 +331,10 @@ export class JobPoller extends sfn.StateMachineFragment {
         })
       : undefined;
 
-    outcome
-      .when(sfn.Condition.numberGreaterThanEquals(count, schedule.maxPolls), onTimeout)
-      .when(sfn.Condition.numberLessThan(count, schedule.growing.length), grow)
-      .otherwise(steady);
+    outcome.when(sfn.Condition.numberGreaterThanEquals(waited, schedule.timeoutSeconds), onTimeout);
+    // Only status answers carry an estimate (the submit answer does not): test presence first.
+    if (fromEstimate) outcome.when(sfn.Condition.and(sfn.Condition.isPresent(estimated), sfn.Condition.isNumeric(estimated)), fromEstimate.next(wait));
+    outcome.when(sfn.Condition.numberLessThan(count, schedule.growing.length), grow).otherwise(steady);
     grow.next(wait);
     steady.next(wait);
     wait.next(status);
@@ -422,16 +446,17 @@ export class JobPoller extends sfn.StateMachineFragment {
  * jobs, how to stop it (read from the history by the cleaner when an execution ends early).
  */
 function jobSelector(stop: StopDescriptor | null): Record<string, unknown> {
-  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0 }, stop };
+  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0, waited: 0 }, stop };
 }
 
-/** The handler's answer, as kept at `$.job.status`. */
-function statusSelector(): Record<string, string> {
+/** The handler's answer, as kept at `$.job.status` (with `nextCheckSeconds` for estimating handlers). */
+function statusSelector(nextCheckSeconds?: string): Record<string, unknown> {
   return {
     state: sfn.JsonPath.stringAt('$.Payload.state'),
     outcome: sfn.JsonPath.stringAt('$.Payload.outcome'),
     error: sfn.JsonPath.stringAt('$.Payload.error'),
     cause: sfn.JsonPath.stringAt('$.Payload.cause'),
     summary: sfn.JsonPath.stringAt('$.Payload.summary'),
+    ...(nextCheckSeconds ? { nextCheckSeconds: sfn.JsonPath.numberAt(nextCheckSeconds) } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * the tables cannot drift from what `loadConfig` accepts. Every system of `pipelineSchema` gets
  * its own section; fields and step kinds are documented by their `.describe()` / `.meta()` texts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../config/common';
 import { pipelineSchema, SYSTEMS } from '../config/schema';
 

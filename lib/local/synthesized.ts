@@ -43,15 +43,21 @@ type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadat
 export type CfnTemplate = { Resources: Record<string, CfnResource> };
 
 export interface SynthesizedApp {
+  /** The first stack's template. */
   readonly template: CfnTemplate;
+  /** Every stack's template (more than one when the pipelines do not fit one stack). */
+  readonly templates: readonly CfnTemplate[];
   readonly pipelines: ReadonlyMap<string, SynthesizedPipeline>;
 }
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
-  const { app, stack } = buildApp({ config, stackName, bundle: false });
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  return { template, pipelines: pipelinesOf(template, config) };
+  const { app, stacks } = buildApp({ config, stackName, bundle: false });
+  const assembly = app.synth();
+  const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
+  // Each stack is read on its own: its state machines invoke only its own functions.
+  const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config)]));
+  return { template: templates[0], templates, pipelines };
 }
 
 export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<string, SynthesizedPipeline> {

@@ -19,6 +19,11 @@ export interface HandlerRef {
    * the function is also granted secretsmanager:PutSecretValue on it.
    */
   readonly writesSecret?: boolean;
+  /**
+   * As a status handler: reads the job's progress or ETA, gets `nextCheck` in its payload and
+   * answers `nextCheckSeconds` (lambdas/shared/next-check.ts), which replaces the scheduled wait.
+   */
+  readonly reportsNextCheck?: boolean;
 }
 
 /** One invocation of a handler with the step's static parameters. */
@@ -98,7 +103,7 @@ export interface ExistingJob {
 }
 
 /** Resolve a handler entry under `lambdas/` from its id. */
-export function handlerRef(id: string, options: { longRunning?: boolean; writesSecret?: boolean } = {}): HandlerRef {
+export function handlerRef(id: string, options: { longRunning?: boolean; writesSecret?: boolean; reportsNextCheck?: boolean } = {}): HandlerRef {
   return { id, entry: fileURLToPath(new URL(`../../lambdas/${id}.ts`, import.meta.url)), ...options };
 }
 

@@ -4,7 +4,7 @@
  * (including the quarantine policy). (Seed: boomi-hub-batch-update-status.txt.)
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadSecretError, MalformedResponseError } from '../../../lambdas/shared/errors';
 import { cut, defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';

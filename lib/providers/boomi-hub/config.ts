@@ -4,7 +4,7 @@
  * (Seed: boomi-hub-batch-update-status.txt.)
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../../config/common';
 import { kindUnion } from '../../config/kind-union';
 

@@ -7,7 +7,7 @@
  * Paths are relative to the API root (`baseUrl`, e.g. https://api.crossingminds.com): the
  * database is not part of the URL, it is bound to the JWT the calls carry.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContinuumError } from '../../../lambdas/shared/errors';
 import { cut } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';

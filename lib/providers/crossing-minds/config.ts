@@ -3,7 +3,7 @@
  * and followed until they are COMPLETED (seed: crossing-minds-background-tasks.txt).
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../../config/common';
 import { kindUnion } from '../../config/kind-union';
 import { CONTEXT_TASK_SCHEMAS, isPrivateTask, PRIVATE_TASK_NAMES, PUBLIC_TASK_NAMES, TASK_NAMES, unknownTaskMessage, type TaskName } from './api';

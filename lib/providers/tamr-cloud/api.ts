@@ -3,7 +3,7 @@
  * shape, the X-API-KEY header and how a remote job becomes a job outcome.
  * (Seeds: tamr-cloud-jobs-api.txt, tamr-cloud-pipeline-end-to-end.txt; facts: shared/api-notes.md.)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
 import { defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';

@@ -3,7 +3,7 @@
  * (refresh sources → update data product → update the RealTime workflow → publish).
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../../config/common';
 import { kindUnion } from '../../config/kind-union';
 

@@ -3,7 +3,7 @@
  * operation's shape, the auth header and how a remote state becomes a job outcome.
  * (Seed: tamr-mastering-continuous-operation.txt; facts: shared/api-notes.md.)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
 import { defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';

@@ -2,7 +2,7 @@
  * `system: tamr-mastering` pipelines: the steps of the seed's continuous-operation checklist.
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { basePipelineShape, remoteId, stepDisplayShape } from '../../config/common';
 import { kindUnion } from '../../config/kind-union';
 

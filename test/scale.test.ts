@@ -1,0 +1,70 @@
+/**
+ * 100 pipelines of one Tamr instance: spread over stacks that each stay within CloudFormation's
+ * limits, with the handler functions shared inside each stack instead of one set per pipeline.
+ */
+import { statSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type BuiltApp } from '../lib/app';
+import { pipelinesOf, type CfnTemplate } from '../lib/local/synthesized';
+import { measureStack, planStacks } from '../lib/stack-plan';
+import { generatedPipelines } from '../bench/generated-pipelines';
+
+const config = generatedPipelines(100);
+let built: BuiltApp;
+let templates: Array<{ name: string; template: CfnTemplate; bytes: number }>;
+
+beforeAll(async () => {
+  built = buildApp({ config, bundle: false });
+  // Two synchronous steps of several seconds each: let the test worker answer its runner between them.
+  await new Promise((resolve) => setImmediate(resolve));
+  const assembly = built.app.synth();
+  templates = built.stacks.map((stack) => {
+    const artifact = assembly.getStackByName(stack.stackName);
+    return { name: stack.stackName, template: artifact.template as CfnTemplate, bytes: statSync(artifact.templateFullPath).size };
+  });
+}, 300_000);
+
+const ofType = (template: CfnTemplate, type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
+
+describe('100 pipelines', () => {
+  it('are spread over stacks named Continuum, Continuum-2, ..., each within CloudFormation limits', () => {
+    expect(built.stacks.length).toBeGreaterThan(1);
+    expect(built.stack).toBe(built.stacks[0]);
+    expect(templates.map((t) => t.name)).toEqual(templates.map((_, i) => (i === 0 ? 'Continuum' : `Continuum-${i + 1}`)));
+    for (const { name, template, bytes } of templates) {
+      expect(Object.keys(template.Resources).length, name).toBeLessThan(500);
+      expect(bytes, name).toBeLessThan(1024 * 1024);
+    }
+  });
+
+  it('places every pipeline exactly once, in config order', () => {
+    const placed = templates.flatMap(({ template }) => ofType(template, 'AWS::StepFunctions::StateMachine').map((r) => r.Metadata?.['continuum:pipeline']));
+    expect(placed).toEqual(config.pipelines.map((p) => p.name));
+  });
+
+  it('shares the handler functions: one per handler in each stack, not one per pipeline', () => {
+    for (const { name, template } of templates) {
+      const handlers = ofType(template, 'AWS::Lambda::Function').map((r) => r.Metadata?.['continuum:handler']);
+      expect(handlers.sort(), name).toEqual(['tamr-mastering/get-operation', 'tamr-mastering/populate-recipe', 'tamr-mastering/submit-refresh', 'tamr-mastering/update-records']);
+    }
+  });
+
+  it('keeps each state machine on the functions of its own stack', () => {
+    const pipelines = templates.flatMap(({ template }) => [...pipelinesOf(template, config).values()]);
+    expect(pipelines).toHaveLength(100);
+    for (const pipeline of pipelines) expect(pipeline.functions.size, pipeline.config.name).toBe(4);
+  });
+
+  it('keeps every pipeline in its stack when one is appended', () => {
+    // The plan from the measured pipelines is what was built; appending one more (as large as the
+    // largest) changes nothing before it. (Planned from the measures: no second 100-pipeline build.)
+    const measures = built.stacks.map(measureStack);
+    const measure = { ...measures[0], pipelines: measures.flatMap((m) => m.pipelines) };
+    const plan = planStacks(measure);
+    expect(plan).toEqual(built.stacks.map((stack) => [...stack.pipelines.keys()]));
+    const largest = measure.pipelines.reduce((a, b) => (b.templateBytes > a.templateBytes ? b : a));
+    const appended = planStacks({ ...measure, pipelines: [...measure.pipelines, { ...largest, name: 'project-101' }] });
+    expect(appended.slice(0, plan.length - 1)).toEqual(plan.slice(0, -1));
+    expect(appended[plan.length - 1].slice(0, plan.at(-1)!.length)).toEqual(plan.at(-1));
+  });
+});
