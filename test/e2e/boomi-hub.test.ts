@@ -217,9 +217,11 @@ describe('boomi-hub pipelines, executed locally', () => {
 
     expect(report.status).toBe('FAILED');
     expect(report.error).toBe('JobTimedOut');
-    expect(report.cause).toBe('Update golden records did not finish within 1 minutes (4 status checks).');
-    expect(sim.requestsTo('GET', STATUS_PATH)).toHaveLength(4);
-    expect(report.steps).toMatchObject([{ remoteId: '42', finalState: 'TIMED_OUT', polls: 4 }]);
+    // Default backoffRate 1.1: waits stay at the 5 s minimum until the job has run 50 s, so a
+    // 1-minute budget is 12 checks.
+    expect(report.cause).toBe('Update golden records did not finish within 1 minutes (12 status checks).');
+    expect(sim.requestsTo('GET', STATUS_PATH)).toHaveLength(12);
+    expect(report.steps).toMatchObject([{ remoteId: '42', finalState: 'TIMED_OUT', polls: 12 }]);
   });
 });
 
