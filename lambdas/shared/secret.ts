@@ -43,6 +43,7 @@ export function withSecret<TEvent, TResult>(
   settings: SecretSettings,
   handler: (event: TEvent, secret: SecretValue, context: Context) => Promise<TResult>,
 ): (event: TEvent, context: Context) => Promise<TResult> {
+  cacheKeysUsed.add(cacheKey(settings));
   return middy<TEvent, TResult, Error, Context & { apiSecret?: unknown }>()
     .use(
       secretsManager({
@@ -69,6 +70,21 @@ export function withSecret<TEvent, TResult>(
  */
 export function forgetSecret(settings: SecretSettings): void {
   clearCache([cacheKey(settings)]);
+}
+
+/** Every cache key a handler was built with: middy cannot list its cache, `forgetSecretsFrom` needs them. */
+const cacheKeysUsed = new Set<string>();
+
+/**
+ * Drop every secret cached from this Secrets Manager endpoint, with its refresh timer. Middy
+ * re-reads a cached secret when it expires, on a timer (5 minutes) that also keeps the process
+ * alive; after a local session has stopped its stand-in Secrets Manager that re-read fails with
+ * ECONNREFUSED as an unhandled rejection, which ends the process. A session calls this on close.
+ */
+export function forgetSecretsFrom(endpoint: string): void {
+  const keys = [...cacheKeysUsed].filter((key) => key.startsWith(`continuum-secret:${endpoint}:`));
+  clearCache(keys);
+  for (const key of keys) cacheKeysUsed.delete(key);
 }
 
 let writer: { endpoint: string | undefined; client: SecretsManagerClient } | undefined;

@@ -2,6 +2,7 @@
  * A local environment for running pipelines: the app synthesized once, a stand-in Secrets
  * Manager holding the given secrets, and a registry of running executions (overlap guard).
  */
+import { forgetSecretsFrom } from '../../lambdas/shared/secret';
 import type { LoadedConfig } from '../config/load';
 import { LocalSecretsManager } from './secrets-server';
 import { ExecutionRegistry, startLocalExecution, type LocalRunOptions, type RunningExecution, type RunReport } from './runner';
@@ -41,6 +42,8 @@ export class LocalSession {
   }
 
   async close(): Promise<void> {
+    // Handlers cached the secrets with a timer that re-reads them from this endpoint later.
+    forgetSecretsFrom(this.secretsEndpoint);
     await this.secrets.stop();
   }
 }
