@@ -3,6 +3,7 @@
  * Each system's own step kinds live with its provider (lib/providers/<system>/config.ts).
  */
 import { z } from 'zod';
+import { slotPoolField } from './slot-pools';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
 export const pipelineName = z
@@ -147,6 +148,8 @@ export const basePipelineShape = {
   alerts: alertsSchema.default({ emails: [] }),
   /** AWS X-Ray tracing of the state machine and its functions. */
   tracing: z.boolean().default(false),
+  /** Name of a top-level `slotPools` entry: every job of this pipeline takes a slot of it while it runs. */
+  slotPool: slotPoolField,
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */
