@@ -15,6 +15,9 @@
  * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
  * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
  * chain once per item, at most `maxConcurrency` at once).
+ *
+ * With a `slot` (the pipeline's slot pool, lib/constructs/job-slots.ts) the job takes a tenant
+ * job slot right before it submits and gives it back before each of its terminal states.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -26,6 +29,7 @@ import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
 import type { ForEach, HandlerCall, JobSpec } from '../providers/job-spec';
+import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -39,6 +43,8 @@ export interface JobPollerProps {
   readonly timeoutFor: (call: HandlerCall) => Duration;
   readonly polling: Polling;
   readonly retry: Retry;
+  /** The pipeline's slot pool: every run of the job holds one of its slots. */
+  readonly slot?: SlotPoolRef;
 }
 
 /** State names of one job, recorded in the template so tools can follow an execution. */
@@ -53,6 +59,7 @@ export interface JobStateNames {
   readonly skipped?: string;
   readonly findExisting?: string;
   readonly fanOut?: string;
+  readonly acquireSlot?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -60,6 +67,8 @@ export class JobPoller extends sfn.StateMachineFragment {
   readonly endStates: sfn.INextable[];
   readonly stateNames: JobStateNames;
   readonly schedule?: WaitSchedule;
+  /** Longest the job may wait for tenant job slots (0 without a slot pool), for the execution timeout. */
+  readonly slotWaitSeconds: number;
   private readonly itemPayload: Record<string, unknown>;
   private readonly stopDescriptor: StopDescriptor | null;
 
@@ -72,6 +81,11 @@ export class JobPoller extends sfn.StateMachineFragment {
     this.stopDescriptor = job.stop
       ? { FunctionName: props.functionFor(job.stop).functionArn, Payload: { ...job.stop.payload }, ItemField: job.forEach?.payloadField ?? null }
       : null;
+    const slot = props.slot ? new JobSlot(this, { ...props.slot, job, perItem: job.forEach !== undefined }) : undefined;
+    // Every terminal state a job can reach while it may hold a slot is entered through a release.
+    const released = (terminal: sfn.State, outcome: 'success' | 'failure' = 'failure'): sfn.State => slot?.releaseBefore(terminal, outcome) ?? terminal;
+    const rounds = job.forEach ? Math.ceil(job.forEach.items.length / job.forEach.maxConcurrency) : 1;
+    this.slotWaitSeconds = props.slot ? rounds * slotWaitBudget(props.slot.pool).maxSeconds : 0;
 
     const requestFailed = new sfn.Fail(this, 'RequestFailed', {
       stateName: `${Subject} request failed`,
@@ -98,30 +112,43 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
 
     const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
-    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, requestFailed, this.itemPayload, existingError);
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), this.itemPayload, existingError);
+    const acquire = slot?.acquireThen(submit, released(requestFailed));
+    const submitEntry: sfn.State = acquire ?? submit;
 
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
       comment: `Routes on the outcome the handler derived from the remote state.`,
     })
-      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), done)
-      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), failed);
+      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), released(done, 'success'))
+      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), released(failed));
     submit.next(outcome);
 
-    let names: JobStateNames = { submit: job.title, done: done.stateId, failed: failed.stateId, requestFailed: requestFailed.stateId };
+    let names: JobStateNames = {
+      submit: job.title,
+      done: done.stateId,
+      failed: failed.stateId,
+      requestFailed: requestFailed.stateId,
+      ...(acquire ? { acquireSlot: acquire.stateId } : {}),
+    };
     const ends: sfn.INextable[] = [done];
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
-      const loop = this.pollingLoop(job, Subject, outcome, requestFailed, this.schedule!);
+      const loop = this.pollingLoop(job, Subject, outcome, released(requestFailed), released, this.schedule!);
       names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
-      outcome.otherwise(failed);
+      outcome.otherwise(released(failed));
     }
 
-    let entry: sfn.State = submit;
+    let entry: sfn.State = submitEntry;
     if (job.existingJob) {
-      const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
+      // Found before submitting: no slot is held yet (the slot is taken once the job will be
+      // submitted). Found after a failed submit: the slot taken for that submit is still held.
+      const holdsSlot = job.existingJob.trigger !== 'beforeSubmit';
+      const existing = this.existingJobCheck(job, Subject, submit, holdsSlot ? submit : submitEntry, outcome, holdsSlot ? released(requestFailed) : requestFailed, (terminal, outcome) =>
+        holdsSlot ? released(terminal, outcome) : terminal,
+      );
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
       names = { ...names, findExisting: existing.find.stateId };
@@ -168,7 +195,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       comment: `At most ${forEach.maxConcurrency} at once.`,
       itemsPath: `$.items.${job.key}`,
       maxConcurrency: forEach.maxConcurrency,
-      itemSelector: { 'item.$': '$$.Map.Item.Value', steps: {} },
+      // With a slot pool each item holds its own slot, named by the item's index.
+      itemSelector: { 'item.$': '$$.Map.Item.Value', steps: {}, ...(this.props.slot ? { [`${ITEM_INDEX_FIELD}.$`]: '$$.Map.Item.Index' } : {}) },
       resultSelector: { 'items.$': `$[*].steps.${job.key}` },
       resultPath: `$.steps.${job.key}`,
     });
@@ -177,14 +205,26 @@ export class JobPoller extends sfn.StateMachineFragment {
     return { start: list, map };
   }
 
-  /** Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. */
-  private existingJobCheck(job: JobSpec, Subject: string, submit: tasks.LambdaInvoke, outcome: sfn.Choice, requestFailed: sfn.Fail) {
+  /**
+   * Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. `submitEntry`
+   * is where "none running" goes (the slot acquire before the submit, when one is needed);
+   * `released` puts the slot release in front of a terminal state when a slot may be held.
+   */
+  private existingJobCheck(
+    job: JobSpec,
+    Subject: string,
+    submit: tasks.LambdaInvoke,
+    submitEntry: sfn.State,
+    outcome: sfn.Choice,
+    requestFailed: sfn.State,
+    released: (terminal: sfn.State, outcome?: 'success' | 'failure') => sfn.State,
+  ) {
     const existing = job.existingJob!;
     const find = this.invoke('FindExisting', `Find running ${job.subject}`, existing.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, this.itemPayload);
     const decide = new sfn.Choice(this, 'Existing', {
       stateName: `Is another ${job.subject} job running`,
       comment: `Policy when one is: ${existing.policy}.`,
-    }).when(sfn.Condition.isNull('$.existing.id'), submit);
+    }).when(sfn.Condition.isNull('$.existing.id'), submitEntry);
     find.next(decide);
     if (typeof existing.trigger === 'object') {
       submit.addCatch(find, { errors: [existing.trigger.submitError], resultPath: '$.failure' });
@@ -213,22 +253,31 @@ export class JobPoller extends sfn.StateMachineFragment {
       }
       case 'skip':
         skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
-        decide.otherwise(skip);
+        decide.otherwise(released(skip, 'success'));
         break;
       case 'fail':
         decide.otherwise(
-          new sfn.Fail(this, 'Conflict', {
-            stateName: `${Subject} conflicts with a running job`,
-            error: 'JobConflict',
-            cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
-          }),
+          released(
+            new sfn.Fail(this, 'Conflict', {
+              stateName: `${Subject} conflicts with a running job`,
+              error: 'JobConflict',
+              cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
+            }),
+          ),
         );
         break;
     }
     return { find, skip };
   }
 
-  private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
+  private pollingLoop(
+    job: JobSpec,
+    Subject: string,
+    outcome: sfn.Choice,
+    requestFailed: sfn.State,
+    released: (terminal: sfn.State) => sfn.State,
+    schedule: WaitSchedule,
+  ) {
     const count = `${JOB_PATH}.poll.count`;
 
     const wait = new sfn.Wait(this, 'Wait', {
@@ -256,7 +305,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       error: 'JobTimedOut',
       cause: `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes (${schedule.maxPolls} status checks).`,
     });
-    const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
+    const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, released(timedOut)) : released(timedOut);
 
     const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, statusSelector(), `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
@@ -276,7 +325,7 @@ export class JobPoller extends sfn.StateMachineFragment {
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
-  private stopThen(job: JobSpec, timedOut: sfn.Fail): sfn.IChainable {
+  private stopThen(job: JobSpec, timedOut: sfn.State): sfn.IChainable {
     const stop = new tasks.LambdaInvoke(this, 'Stop', {
       stateName: `Stop ${job.subject}`,
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
