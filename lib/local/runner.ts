@@ -1,16 +1,19 @@
 /**
  * Executes a synthesized pipeline with aws-local-stepfunctions: each Lambda task is bound to the
  * real handler module in-process (created with the function's environment from the template),
- * the overlap guard's ListExecutions is answered from this process's own running executions, and
- * every event is kept as the execution history.
+ * the overlap guard's ListExecutions is answered from this process's own running executions, the
+ * tenant job slot tasks (direct DynamoDB integrations) run against a local DynamoDB (dynalite),
+ * and every event is kept as the execution history.
  */
 import './polyfill';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
+import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { setLogSink } from '../../lambdas/shared/logger';
+import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
 /** A Step Functions-like history event (the library's event log, kept as plain data). */
@@ -69,6 +72,9 @@ export interface MetricDatum {
 export interface CleanupReport {
   readonly stopped: string[];
   readonly failed: Array<{ jobId: string; error: string }>;
+  /** Tenant job slots the execution still held, released (holder ids), and those that could not be. */
+  readonly releasedSlots: string[];
+  readonly slotsNotReleased: Array<{ holder: string; error: string }>;
 }
 
 export interface LocalRunOptions {
@@ -88,6 +94,8 @@ export interface LocalRunOptions {
   readonly onEvent?: (event: HistoryEvent, run: RunningExecution) => void;
   /** Environment variables added to every handler (e.g. provider-specific endpoints). */
   readonly environment?: Record<string, string>;
+  /** DynamoDB endpoint for the state machine's DynamoDB tasks (tenant job slots), e.g. a dynalite server. */
+  readonly dynamoDbEndpoint?: string;
 }
 
 /** The executions of this process that are still running, by state machine ARN. */
@@ -152,6 +160,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     context: {
       Execution: { Id: executionArn, Name: executionName, StartTime: new Date(startDate).toISOString(), Input: input as never },
       StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineName },
+      // aws-local-stepfunctions has no `$$.State`; the context object is read when a state's
+      // parameters and result selector are evaluated, i.e. as the state runs, so "now" stands in.
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
     },
   });
 
@@ -180,8 +195,12 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     await consumeEvents.catch(() => undefined);
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
-    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running.
-    const cleanup = report.status === 'SUCCEEDED' ? { stopped: [], failed: [] } : await stopUnfinishedJobs(history, invokeFunction);
+    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running,
+    // then releases the tenant job slots it still holds.
+    const cleanup =
+      report.status === 'SUCCEEDED'
+        ? { stopped: [], failed: [], releasedSlots: [], slotsNotReleased: [] }
+        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await releaseSlots(options, executionArn)) };
     restoreSink();
     return { ...report, cleanup, metrics };
   })();
@@ -239,6 +258,8 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
         const { StateMachineArn, MaxResults } = input as { StateMachineArn: string; MaxResults?: number };
         return { Executions: registry.list(StateMachineArn, MaxResults ?? 100) };
       };
+    } else if (dynamoDbAction(resource)) {
+      bindings[name] = dynamoDbTask(options.dynamoDbEndpoint, dynamoDbAction(resource)!, name);
     } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:putMetricData')) {
       bindings[name] = async (input) => {
         const { Namespace, MetricData } = input as { Namespace: string; MetricData: Array<{ MetricName: string; Dimensions?: Array<{ Name: string; Value: string }>; Value: number }> };
@@ -258,9 +279,12 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
-async function stopUnfinishedJobs(history: HistoryEvent[], invoke: (functionArn: string, payload: unknown) => Promise<unknown>): Promise<CleanupReport> {
+async function stopUnfinishedJobs(
+  history: HistoryEvent[],
+  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
+): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
   const states = history.flatMap((e) => (e.type === 'StateEntered' ? [e.state?.input] : e.type === 'StateExited' ? [e.state?.output] : []));
-  const report: CleanupReport = { stopped: [], failed: [] };
+  const report: Pick<CleanupReport, 'stopped' | 'failed'> = { stopped: [], failed: [] };
   for (const job of unfinishedJobs(states)) {
     try {
       await invoke(job.FunctionName, job.Payload);
@@ -270,6 +294,14 @@ async function stopUnfinishedJobs(history: HistoryEvent[], invoke: (functionArn:
     }
   }
   return report;
+}
+
+/** The slot release of the deployed cleaner, against the local DynamoDB. */
+async function releaseSlots(options: LocalRunOptions, executionArn: string): Promise<Pick<CleanupReport, 'releasedSlots' | 'slotsNotReleased'>> {
+  const slots = options.pipeline.slotPool;
+  if (!slots || !options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [] };
+  const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint), slots.tableName, [slots.pool], executionArn);
+  return { releasedSlots: result.released, slotsNotReleased: result.failed };
 }
 
 function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {

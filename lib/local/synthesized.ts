@@ -7,7 +7,9 @@
 import { buildApp } from '../app';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
+import { JOB_SLOTS_METADATA } from '../constructs/job-slots';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
+import type { LocalSlotTable } from './dynamodb';
 
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
@@ -29,6 +31,8 @@ export interface SynthesizedPipeline {
   readonly jobs: readonly JobMetadata[];
   /** By placeholder function ARN (what a task's `FunctionName` holds). */
   readonly functions: ReadonlyMap<string, LocalFunction>;
+  /** The slot pool the pipeline's jobs hold slots of, and the table it lives in. */
+  readonly slotPool?: { readonly tableName: string; readonly pool: string };
 }
 
 export interface AslDefinition {
@@ -45,13 +49,27 @@ export type CfnTemplate = { Resources: Record<string, CfnResource> };
 export interface SynthesizedApp {
   readonly template: CfnTemplate;
   readonly pipelines: ReadonlyMap<string, SynthesizedPipeline>;
+  /** The slot pools' table, when some pipeline joins a pool. */
+  readonly slotTable?: LocalSlotTable;
 }
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
   const { app, stack } = buildApp({ config, stackName, bundle: false });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
-  return { template, pipelines: pipelinesOf(template, config) };
+  const slotTable = slotTableOf(template);
+  return { template, pipelines: pipelinesOf(template, config), ...(slotTable ? { slotTable } : {}) };
+}
+
+/** The table holding the slot pools (marked with its metadata), if the template has one. */
+export function slotTableOf(template: CfnTemplate): LocalSlotTable | undefined {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const metadata = resource.Metadata?.[JOB_SLOTS_METADATA] as { pools?: string[] } | undefined;
+    if (resource.Type !== 'AWS::DynamoDB::Table' || !metadata) continue;
+    const properties = resource.Properties as { KeySchema: LocalSlotTable['keySchema']; AttributeDefinitions: LocalSlotTable['attributeDefinitions'] };
+    return { tableName: logicalId, pools: metadata.pools ?? [], keySchema: properties.KeySchema, attributeDefinitions: properties.AttributeDefinitions };
+  }
+  return undefined;
 }
 
 export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<string, SynthesizedPipeline> {
@@ -64,6 +82,7 @@ export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<st
     functions.set(functionArn(logicalId), { logicalId, handlerId, environment });
   }
 
+  const slotTable = slotTableOf(template);
   const pipelines = new Map<string, SynthesizedPipeline>();
   for (const resource of Object.values(template.Resources)) {
     const name = resource.Metadata?.[METADATA.pipeline];
@@ -80,6 +99,7 @@ export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<st
       definition,
       jobs: resource.Metadata?.[METADATA.jobs] as JobMetadata[],
       functions: used,
+      ...(pipelineConfig.slotPool && slotTable ? { slotPool: { tableName: slotTable.tableName, pool: pipelineConfig.slotPool } } : {}),
     });
   }
   return pipelines;
