@@ -65,7 +65,8 @@ export function slotPoolProblems(file: {
   });
   const names = [...seen.keys()];
   file.pipelines.forEach((pipeline, index) => {
-    if (pipeline.slotPool === undefined || seen.has(pipeline.slotPool)) return;
+    // A malformed name is already reported by the field itself.
+    if (pipeline.slotPool === undefined || seen.has(pipeline.slotPool) || !slotPoolName.safeParse(pipeline.slotPool).success) return;
     problems.push({
       path: ['pipelines', index, 'slotPool'],
       message:

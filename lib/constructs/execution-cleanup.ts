@@ -11,7 +11,7 @@
  * holds (lib/constructs/job-slots.ts): one function, so the slot frees after the stop request.
  */
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -63,6 +63,7 @@ export class ExecutionCleanup extends Construct {
       }),
     );
     for (const fn of new Set(props.stopFunctions)) fn.grantInvoke(this.function);
+    this.acknowledgeFindings(props);
 
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
       description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
@@ -73,5 +74,24 @@ export class ExecutionCleanup extends Construct {
       },
       targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
+  }
+
+  /** cdk-nag findings this design accepts, each with its reason. */
+  private acknowledgeFindings(props: ExecutionCleanupProps): void {
+    const validations = Validations.of(this);
+    const stack = Stack.of(this);
+    for (const machine of props.stateMachines) {
+      const name = (machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName;
+      validations.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+        reason: "Execution ARNs are made at run time: '<state machine>:*' is the executions of one of this stack's own state machines, whose history the cleaner reads.",
+      });
+    }
+    for (const fn of new Set(props.stopFunctions)) {
+      validations.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: "grantInvoke covers the stop function and its versions/aliases (<arn>:*); it is one of this stack's own functions.",
+      });
+    }
   }
 }

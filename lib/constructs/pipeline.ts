@@ -96,7 +96,8 @@ export class Pipeline extends Construct {
       stateMachineName,
       comment: `Continuum pipeline '${pipeline.name}' (${pipeline.system})${pipeline.description ? `: ${pipeline.description}` : ''}`,
       definitionBody: sfn.DefinitionBody.fromChainable(chain),
-      timeout: Duration.seconds(jobSeconds + 3600),
+      // Step Functions ends a standard execution after a year whatever the timeout says.
+      timeout: Duration.seconds(Math.min(jobSeconds + 3600, 365 * 24 * 3600)),
       // ERROR level: failures with their data. State data never holds a secret (handlers return
       // ids, states and messages only), so including it is safe and makes failures readable.
       logs: {

@@ -132,6 +132,9 @@ export interface RunningExecution {
 
 const defaultRegistry = new ExecutionRegistry();
 
+/** The longest delay Node's setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
 type HandlerModule = { createHandler: (env?: HandlerEnvironment) => LocalHandler };
 
@@ -147,7 +150,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
 
   const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics);
   const overrides = timingOverrides(pipeline, options);
-  const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
+  const definition = structuredClone(pipeline.definition);
+  // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
+  // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
+  if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
   const startDate = Date.now();
