@@ -1,21 +1,23 @@
 /**
- * `npm run docs`: regenerates the README's diagrams from the synthesized state machines of
- * pipelines.yaml (between `<!-- diagram:<pipeline> -->` and `<!-- /diagram -->` markers).
- * `npm run docs -- --check` exits 1 when the README is out of date (used by a test).
+ * `npm run docs`: regenerates the README's generated parts from the code: the diagrams of the
+ * synthesized state machines of pipelines.yaml (`<!-- diagram:<pipeline> -->` … `<!-- /diagram -->`),
+ * the config reference from the zod schemas (`<!-- config-reference -->` … `<!-- /config-reference -->`)
+ * and the deploy guide's secret commands (`<!-- deploy-secrets -->` … `<!-- /deploy-secrets -->`).
+ * `npm run docs -- --check` exits 1 when the README is out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderReadme } from '../lib/diagram/readme';
+import { renderReadme } from '../lib/docs/readme';
 
 const check = process.argv.includes('--check');
 const current = readFileSync('README.md', 'utf8');
 const next = renderReadme(current, 'pipelines.yaml');
 if (check) {
   if (next !== current) {
-    console.error('README.md diagrams are out of date: run `npm run docs`');
+    console.error('README.md is out of date (diagrams, config reference or deploy secrets): run `npm run docs`');
     process.exit(1);
   }
-  console.log('README.md diagrams are up to date');
+  console.log('README.md is up to date');
 } else {
   writeFileSync('README.md', next);
-  console.log(next === current ? 'README.md already up to date' : 'README.md diagrams regenerated');
+  console.log(next === current ? 'README.md already up to date' : 'README.md regenerated (diagrams, config reference, deploy secrets)');
 }

@@ -17,7 +17,7 @@ interface CliResult {
 
 function continuum(args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/continuum.mjs', ...args], { env: { ...process.env, CI: 'true' }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile('node', ['bin/continuum.mjs', ...args], { env: { ...process.env, CI: 'true' }, timeout: 170_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

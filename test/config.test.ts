@@ -68,7 +68,7 @@ describe('loadConfig', () => {
   it('loads the example pipelines.yaml and resolves local record paths against it', () => {
     const config = loadConfig(exampleFile);
     expect(config.file).toBe(exampleFile);
-    expect(config.pipelines.map((p) => p.name)).toEqual(['tamr-mastering-demo']);
+    expect(config.pipelines.map((p) => p.name)).toEqual(['tamr-mastering-demo', 'tamr-cloud-demo', 'crossing-minds-demo', 'boomi-hub-demo']);
     const update = config.pipelines[0].steps.find((step) => step.kind === 'updateRecords');
     expect(update).toBeDefined();
     const records = (update as { records: string }).records;

@@ -191,6 +191,7 @@ const BASE: JobSpec = { key: 'load', title: 'Load source', subject: 'source load
 const VARIANTS: Record<string, JobSpec> = {
   'polled job': BASE,
   'synchronous job, run only when asked': { ...BASE, status: undefined, runIf: { inputFlag: 'loadSources' } },
+  'job with a post-terminal report whose status checks rename it': { ...BASE, report: { ...call, title: 'Get load report' }, statusUpdatesId: true },
   'stoppable job per Map item, waiting for a conflicting job first': {
     ...BASE,
     stop: call,

@@ -3,7 +3,9 @@
  * and every state machine definition checked by asl-validator.
  */
 import aslValidator from 'asl-validator';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,15 +105,23 @@ describe('the synthesized stack', () => {
     });
   });
 
-  it('lets each function read only its pipeline secret', () => {
-    const policies = resourcesOfType('AWS::IAM::Policy').map(([, r]) => r.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } });
-    const secretStatements = policies.flatMap((p) => p.PolicyDocument.Statement).filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-    expect(secretStatements.length).toBeGreaterThan(0);
-    for (const statement of secretStatements) {
-      expect([statement.Action].flat().sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-      const resource = JSON.stringify(statement.Resource);
-      expect(resource).toContain(':secret:continuum/tamr-mastering-??????');
-      expect(resource).not.toContain('*"');
+  it('lets each function read only its own pipeline secret (and write it only when it renews credentials)', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['continuum:handler']);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [logicalId, fn] of functions) {
+      const props = fn.Properties as { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: { SECRET_NAME: string } } };
+      const role = props.Role['Fn::GetAtt'][0];
+      const statements = resourcesOfType('AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(`"${role}"`))
+        .flatMap(([, r]) => (r.Properties as { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } }).PolicyDocument.Statement)
+        .filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      expect(statements.length, logicalId).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']).toEqual(expect.arrayContaining([statement.Action].flat()));
+        const resource = JSON.stringify(statement.Resource);
+        expect(resource, logicalId).toContain(`:secret:${props.Environment.Variables.SECRET_NAME}-??????`);
+        expect(resource).not.toContain('*"');
+      }
     }
   });
 
@@ -151,26 +161,37 @@ describe('the synthesized stack', () => {
 });
 
 describe('bundling', () => {
-  it('bundles each handler with esbuild: minified ESM with a source map, AWS SDK left to the runtime', () => {
-    const { app } = buildApp({ config, stackName: 'ContinuumBundleCheck' });
-    const assembly = app.synth();
-    const stack = assembly.getStackByName('ContinuumBundleCheck');
-    const functions = Object.values(stack.template.Resources as CfnTemplate['Resources']).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['continuum:handler']);
-    expect(functions.length).toBeGreaterThan(0);
-    for (const fn of functions) {
-      // Code.S3Key is `<asset hash>.zip`; the bundle sits in `asset.<hash>/` of the assembly.
-      const key = String((fn.Properties as { Code: { S3Key: unknown } }).Code.S3Key);
-      const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
-      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
-      expect(fn.Properties).toMatchObject({ Handler: 'index.handler' });
-      // Minified: long lines (the few short ones are zod's code-generation template literals).
-      expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
-      expect(code).not.toMatch(/^\s*\/\*\*/m);
-      expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
-      // The SDK is imported from the Lambda runtime, not bundled.
-      expect(code).toMatch(/["']@aws-sdk\/client-secrets-manager["']/);
-      expect(code).not.toMatch(/class SecretsManagerServiceException/);
+  // The real CDK entry point (what `cdk synth` runs), in a child process: esbuild runs 20+ times
+  // synchronously, which would block this test worker for a minute on a loaded machine.
+  it('bundles each handler with esbuild: minified ESM with a source map, AWS SDK left to the runtime', { timeout: 300_000 }, async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'continuum-synth-'));
+    try {
+      await new Promise<void>((resolve, reject) =>
+        execFile('node', ['--import', 'tsx', 'bin/app.ts'], { env: { ...process.env, CDK_OUTDIR: outdir }, timeout: 280_000 }, (error, _stdout, stderr) =>
+          error ? reject(new Error(`bin/app.ts failed: ${stderr}`)) : resolve(),
+        ),
+      );
+      const stack = JSON.parse(readFileSync(join(outdir, 'Continuum.template.json'), 'utf8')) as CfnTemplate;
+      const functions = Object.values(stack.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+      expect(functions.length).toBeGreaterThan(10);
+      for (const fn of functions) {
+        // Code.S3Key is `<asset hash>.zip`; the bundle sits in `asset.<hash>/` of the assembly.
+        const key = String((fn.Properties as { Code: { S3Key: unknown } }).Code.S3Key);
+        const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+        const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+        expect(fn.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+        // Minified: most of the code on one line (the few other lines are the ESM banner and zod's
+        // code-generation template literals).
+        expect(Math.max(...code.split('\n').map((line) => line.length))).toBeGreaterThan(code.length * 0.4);
+        expect(code).not.toMatch(/^\s*\/\*\*/m);
+        expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+        // The SDK is imported from the Lambda runtime, never bundled.
+        expect(code).toMatch(/["']@aws-sdk\/client-[a-z-]+["']/);
+        expect(code).not.toMatch(/class \w+ServiceException extends/);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
     }
   });
 });

@@ -58,6 +58,15 @@ export class BadSecretError extends ContinuumError {
   readonly name = 'BadSecret';
 }
 
+/**
+ * The API said the access token (e.g. a JWT) has expired. The handler has already dropped it
+ * from its caches, so one retry of the same call starts with a fresh token: the state machine
+ * retries this error a couple of times without delay instead of failing the step.
+ */
+export class TokenExpiredError extends ContinuumError {
+  readonly name = 'TokenExpired';
+}
+
 /** The task input did not match what the handler expects (a synth/ASL bug, never user data). */
 export class BadTaskInputError extends ContinuumError {
   readonly name = 'BadTaskInput';
@@ -67,4 +76,5 @@ export class BadTaskInputError extends ContinuumError {
 export const RETRYABLE_ERRORS = {
   rateLimited: ['RateLimited'],
   transient: ['TransientApiError'],
+  tokenExpired: ['TokenExpired'],
 } as const;

@@ -5,7 +5,8 @@
  */
 import middy from '@middy/core';
 import secretsManager from '@middy/secrets-manager';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clearCache } from '@middy/util';
+import { PutSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { BadSecretError } from './errors';
 
@@ -46,14 +47,10 @@ export function withSecret<TEvent, TResult>(
     .use(
       secretsManager({
         AwsClient: SecretsManagerClient,
-        // Locally the stand-in Secrets Manager needs no real credentials.
-        awsClientOptions: settings.endpoint
-          ? { endpoint: settings.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-          : {},
+        awsClientOptions: clientOptions(settings),
         fetchData: { apiSecret: settings.secretName },
         setToContext: true,
-        // One cache entry per secret and endpoint: several pipelines can share a process locally.
-        cacheKey: `continuum-secret:${settings.endpoint ?? 'aws'}:${settings.secretName}`,
+        cacheKey: cacheKey(settings),
         cacheExpiry: FIVE_MINUTES,
         disablePrefetch: true,
       }),
@@ -64,4 +61,41 @@ export function withSecret<TEvent, TResult>(
       }
       return handler(event, new SecretValue(context.apiSecret), context);
     }) as unknown as (event: TEvent, context: Context) => Promise<TResult>;
+}
+
+/**
+ * Drop the cached value, so the next invocation in this container reads the secret again (e.g.
+ * after the API said the token in it expired: another function may already have renewed it).
+ */
+export function forgetSecret(settings: SecretSettings): void {
+  clearCache([cacheKey(settings)]);
+}
+
+let writer: { endpoint: string | undefined; client: SecretsManagerClient } | undefined;
+
+/**
+ * Replace the secret's value (PutSecretValue; the function needs `writesSecret` on its handler
+ * ref). Used to keep a rotated credential, such as a refresh token the API replaced, for every
+ * other function and cold start. The cached value is dropped so the next read sees the new one.
+ */
+export async function storeSecret(settings: SecretSettings, value: object): Promise<void> {
+  if (!writer || writer.endpoint !== settings.endpoint) writer = { endpoint: settings.endpoint, client: new SecretsManagerClient(clientOptions(settings)) };
+  const { client } = writer;
+  try {
+    await client.send(new PutSecretValueCommand({ SecretId: settings.secretName, SecretString: JSON.stringify(value) }));
+  } finally {
+    forgetSecret(settings);
+  }
+}
+
+/** Locally the stand-in Secrets Manager needs no real credentials. */
+function clientOptions(settings: SecretSettings): SecretsManagerClientConfig {
+  return settings.endpoint
+    ? { endpoint: settings.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {};
+}
+
+/** One cache entry per secret and endpoint: several pipelines can share a process locally. */
+function cacheKey(settings: SecretSettings): string {
+  return `continuum-secret:${settings.endpoint ?? 'aws'}:${settings.secretName}`;
 }

@@ -8,12 +8,14 @@ import { slotPoolField } from './slot-pools';
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
 export const pipelineName = z
   .string({ error: 'required' })
-  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 characters: lowercase letters, digits and dashes, starting with a letter');
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 characters: lowercase letters, digits and dashes, starting with a letter')
+  .describe('Unique name, 1-40 lowercase letters, digits and dashes, starting with a letter. Part of the state machine name (`<stack>-<name>`).');
 
 /** Secrets Manager secret name (not ARN): the handler reads the value at run time. */
 export const secretName = z
   .string({ error: 'required' })
-  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)');
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)')
+  .describe('Name (not ARN) of the Secrets Manager secret holding the API credentials; only this pipeline\'s functions may read it. Its JSON shape depends on the system (see Deploy).');
 
 const RATE_UNITS = ['minute', 'minutes', 'hour', 'hours', 'day', 'days'] as const;
 
@@ -52,30 +54,52 @@ export function scheduleExpressionProblem(expression: string): string | undefine
 export const scheduleSchema = z
   .object({
     /** `rate(1 hour)` or `cron(0 2 * * ? *)`, as EventBridge Scheduler takes them. */
-    expression: z.string({ error: 'required' }).superRefine((value, ctx) => {
-      const problem = scheduleExpressionProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+    expression: z
+      .string({ error: 'required' })
+      .superRefine((value, ctx) => {
+        const problem = scheduleExpressionProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe(
+        'EventBridge Scheduler expression: `rate(<n> <unit>)` (`minute(s)`, `hour(s)`, `day(s)`) or `cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)` with `?` in one day field. A rate more frequent than `polling.timeoutMinutes` is rejected: the overlap guard would skip most runs.',
+      ),
     /** Deploy the schedule disabled (runs only when started by hand). */
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe('`false` deploys the schedule disabled: runs only start by hand.'),
     /** IANA time zone for cron expressions. */
-    timezone: z.string().default('UTC'),
+    timezone: z.string().default('UTC').describe('IANA time zone the cron expression is read in, e.g. `Europe/Paris`.'),
     /** Execution input sent by the schedule (e.g. `{ mlConfigurationChanged: false }`). */
-    input: z.record(z.string(), z.unknown()).default({}),
+    input: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('Execution input of scheduled runs, e.g. `{ mlConfigurationChanged: false }`; `trigger: "schedule"` is added.'),
   })
-  .strict();
+  .strict()
+  .describe('Start the pipeline on a schedule. Without one, the pipeline only runs when started by hand.');
 
 export const pollingSchema = z
   .object({
     /** First wait after submitting a job. */
-    initialIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    initialIntervalSeconds: z.number().int().min(1).max(3600).default(15).describe('First wait after submitting a job, before its first status check.'),
     /** Waits grow by `backoffRate` until they reach this. */
-    maxIntervalSeconds: z.number().int().min(1).max(3600).default(300),
-    backoffRate: z.number().min(1).max(10).default(2),
+    maxIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(300)
+      .describe('Waits grow by `backoffRate` up to this, then stay there. At least `initialIntervalSeconds`.'),
+    backoffRate: z.number().min(1).max(10).default(2).describe('Growth factor of the waits between status checks.'),
     /** A job still running after this long fails the run with `JobTimedOut`. */
-    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+    timeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(120)
+      .describe('A job still running after this long fails the run with `JobTimedOut` (the budget becomes a number of status checks).'),
   })
   .strict()
+  .describe('How each remote job is polled: growing waits between status checks, and a time budget.')
   .superRefine((p, ctx) => {
     // Compare only values that are valid on their own: a field already reported as out of range
     // would otherwise be reported a second time here.
@@ -98,27 +122,39 @@ export const pollingSchema = z
 
 const retrierSchema = z
   .object({
-    intervalSeconds: z.number().int().min(1).max(600),
-    maxAttempts: z.number().int().min(0).max(20),
-    backoffRate: z.number().min(1).max(10),
+    intervalSeconds: z.number().int().min(1).max(600).describe('Wait before the first retry (jittered).'),
+    maxAttempts: z.number().int().min(0).max(20).describe('Retries before the step fails; 0 disables retrying.'),
+    backoffRate: z.number().min(1).max(10).describe('Growth factor of the wait between retries.'),
   })
   .strict();
 
 export const retrySchema = z
   .object({
     /** 429 Too Many Requests. */
-    rateLimited: retrierSchema.default({ intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 }),
+    rateLimited: retrierSchema
+      .default({ intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 })
+      .describe('Step Functions Retry rule for `RateLimited` (HTTP 429 Too Many Requests).'),
     /** 5xx, connection errors, HTTP timeouts. */
-    transient: retrierSchema.default({ intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 }),
+    transient: retrierSchema
+      .default({ intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 })
+      .describe('Step Functions Retry rule for `TransientApiError` (5xx, connection resets, HTTP timeouts).'),
   })
-  .strict();
+  .strict()
+  .describe('Retries of failed API calls, done by the state machine (visible in the execution history).');
 
 export const httpSchema = z
   .object({
     /** One HTTP call's timeout inside a handler; the Lambda timeout is set above it. */
-    timeoutSeconds: z.number().int().min(1).max(600).default(20),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(20)
+      .describe('Timeout of one HTTP call inside a handler (a timeout is a `TransientApiError`); the Lambda timeout is 10 s above it.'),
   })
-  .strict();
+  .strict()
+  .describe('HTTP settings of the handlers.');
 
 export const alertsSchema = z
   .object({
@@ -126,16 +162,22 @@ export const alertsSchema = z
     topicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)')
-      .optional(),
+      .optional()
+      .describe("Publish alerts to this existing SNS topic (e.g. the team's) instead of a topic created for the pipeline."),
     /** Addresses subscribed to the pipeline's topic (each confirms the subscription by e-mail). */
-    emails: z.array(z.email({ error: 'must be an e-mail address' })).max(10).default([]),
+    emails: z
+      .array(z.email({ error: 'must be an e-mail address' }))
+      .max(10)
+      .default([])
+      .describe("Addresses subscribed to the pipeline's own topic; each confirms the subscription by e-mail."),
   })
-  .strict();
+  .strict()
+  .describe('Where failed and timed-out executions are announced: an SNS topic notified by an EventBridge rule, plus a CloudWatch alarm on unsuccessful executions.');
 
 /** Fields every pipeline has, whatever its system. */
 export const basePipelineShape = {
   name: pipelineName,
-  description: z.string().max(256).optional(),
+  description: z.string().max(256).optional().describe('Free text, up to 256 characters, shown as the state machine\'s comment.'),
   secretName,
   schedule: scheduleSchema.optional(),
   polling: pollingSchema.default({ initialIntervalSeconds: 15, maxIntervalSeconds: 300, backoffRate: 2, timeoutMinutes: 120 }),
@@ -144,20 +186,29 @@ export const basePipelineShape = {
     transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
   }),
   http: httpSchema.default({ timeoutSeconds: 20 }),
-  /** Where failed and timed-out executions are announced. */
   alerts: alertsSchema.default({ emails: [] }),
-  /** AWS X-Ray tracing of the state machine and its functions. */
-  tracing: z.boolean().default(false),
-  /** Name of a top-level `slotPools` entry: every job of this pipeline takes a slot of it while it runs. */
+  tracing: z.boolean().default(false).describe('AWS X-Ray tracing of the state machine (its Lambda calls appear in the trace).'),
   slotPool: slotPoolField,
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */
 export const stepDisplayShape = {
   /** The submit state's name, e.g. "Refresh golden records export". */
-  name: z.string().min(3).max(60).regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only').optional(),
+  name: z
+    .string()
+    .min(3)
+    .max(60)
+    .regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only')
+    .optional()
+    .describe('Name of the step\'s submit state, e.g. "Refresh golden records export" (3-60 letters, digits, spaces, `()._\'-`). Set it and `subject` when two steps have the same kind.'),
   /** What the job produces, used in "Wait for <subject>", e.g. "golden records export". */
-  subject: z.string().min(3).max(50).regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only').optional(),
+  subject: z
+    .string()
+    .min(3)
+    .max(50)
+    .regex(/^[A-Za-z0-9 ()._'-]+$/, 'letters, digits, spaces and ()._\'- only')
+    .optional()
+    .describe('What the job produces, used in the other state names: `Wait for <subject>`, `<Subject> done`.'),
 };
 
 /** A remote id: Tamr ids are numbers in some answers and strings in others. */

@@ -3,11 +3,14 @@
  * Adding a system = adding its provider's pipeline schema to `pipelineSchema`.
  */
 import { z } from 'zod';
+import { boomiHubPipelineSchema } from '../providers/boomi-hub/config';
+import { crossingMindsPipelineSchema } from '../providers/crossing-minds/config';
+import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
 import { slotPoolProblems, slotPoolsSchema } from './slot-pools';
 
-const systemSchemas = [tamrMasteringPipelineSchema] as const;
+const systemSchemas = [tamrMasteringPipelineSchema, tamrCloudPipelineSchema, crossingMindsPipelineSchema, boomiHubPipelineSchema] as const;
 
 export const SYSTEMS = systemSchemas.map((schema) => schema.shape.system.value);
 

@@ -26,14 +26,26 @@ export const slotPoolName = z
 export const slotPoolSchema = z
   .object({
     /** What pipelines name in `slotPool:`, e.g. the tenant: `acme-tenant`. */
-    name: slotPoolName,
-    description: z.string().max(256).optional(),
+    name: slotPoolName.describe('Unique name, 1-40 lowercase letters, digits and dashes: what pipelines name in `slotPool`, e.g. the tenant.'),
+    description: z.string().max(256).optional().describe('Free text, e.g. which tenant the pool stands for.'),
     /** Jobs of the pool's pipelines that may run at once (Tamr Cloud's default per tenant: 5). */
-    limit: z.number().int().min(1).max(1000).default(DEFAULT_SLOT_LIMIT),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(DEFAULT_SLOT_LIMIT)
+      .describe("Jobs of the pool's pipelines that may run at once, all runs together (Tamr Cloud allows 5 per tenant)."),
     /** Seconds between two tries while the pool is full (each wait is jittered up to 1.5 ×). */
-    waitSeconds: z.number().int().min(1).max(3600).default(30),
+    waitSeconds: z.number().int().min(1).max(3600).default(30).describe('Seconds between two tries while the pool is full; each wait adds up to half as much again at random.'),
     /** A job still waiting for a slot after this long fails the run with `SlotWaitTimedOut`. */
-    maxWaitMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
+    maxWaitMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(240)
+      .describe('A job that waited this long without a slot fails the run with `SlotWaitTimedOut`.'),
   })
   .strict();
 
@@ -42,7 +54,9 @@ export const slotPoolsSchema = z.array(slotPoolSchema, { error: 'must be a list 
 export type SlotPool = z.output<typeof slotPoolSchema>;
 
 /** The pipeline field naming a pool. */
-export const slotPoolField = slotPoolName.optional();
+export const slotPoolField = slotPoolName
+  .optional()
+  .describe('Name of a top-level `slotPools` entry: every job of the pipeline holds one of its slots while it runs (see [Tenant job slots](#tenant-job-slots)).');
 
 /** A problem with a path relative to the whole file. */
 export interface SlotPoolProblem {

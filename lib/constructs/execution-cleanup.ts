@@ -49,21 +49,32 @@ export class ExecutionCleanup extends Construct {
     });
     // Reads each pool item and removes the execution's holders: GetItem and UpdateItem on this table only.
     props.jobSlots?.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    const machineNames = props.stateMachines.map((machine) => String((machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName));
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['states:GetExecutionHistory'],
-        resources: props.stateMachines.map((machine) =>
-          stack.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${(machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
+        resources: machineNames.map((name) =>
+          stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
         ),
       }),
     );
-    for (const fn of new Set(props.stopFunctions)) fn.grantInvoke(this.function);
-    this.acknowledgeFindings(props);
+    const stopFunctions = [...new Set(props.stopFunctions)];
+    for (const fn of stopFunctions) fn.grantInvoke(this.function);
+
+    // On this construct: the findings are on the function's role policy, a sibling of the function.
+    const validations = Validations.of(this);
+    for (const name of machineNames) {
+      validations.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
+        reason: `Executions are named when they start: ':*' covers the executions of state machine ${name} only.`,
+      });
+    }
+    for (const fn of stopFunctions) {
+      validations.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'grantInvoke covers the stop function and its versions/aliases (<arn>:*); it is one of the stack\'s own stop functions.',
+      });
+    }
 
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
       description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
@@ -74,24 +85,5 @@ export class ExecutionCleanup extends Construct {
       },
       targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
-  }
-
-  /** cdk-nag findings this design accepts, each with its reason. */
-  private acknowledgeFindings(props: ExecutionCleanupProps): void {
-    const validations = Validations.of(this);
-    const stack = Stack.of(this);
-    for (const machine of props.stateMachines) {
-      const name = (machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName;
-      validations.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
-        reason: "Execution ARNs are made at run time: '<state machine>:*' is the executions of one of this stack's own state machines, whose history the cleaner reads.",
-      });
-    }
-    for (const fn of new Set(props.stopFunctions)) {
-      validations.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
-        reason: "grantInvoke covers the stop function and its versions/aliases (<arn>:*); it is one of this stack's own functions.",
-      });
-    }
   }
 }

@@ -59,7 +59,14 @@ export class HandlerFunctions extends Construct {
     let fn = this.functions.get(key);
     if (!fn) {
       fn = this.create(scope, call.handler, connection);
-      this.secretOf(connection.secretName).grantRead(fn);
+      const secret = this.secretOf(connection.secretName);
+      secret.grantRead(fn);
+      // Handlers that renew credentials (rotating refresh tokens) store the new value: a new
+      // secret version only, nothing else (grantWrite would also allow UpdateSecret).
+      if (call.handler.writesSecret) {
+        // A secret imported by name has a partial ARN: real ARNs end in '-' and 6 random characters.
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [`${secret.secretArn}-??????`] }));
+      }
       this.functions.set(key, fn);
     }
     for (const uri of call.readsS3 ?? []) this.grantReadS3Object(fn, uri);

@@ -14,7 +14,20 @@
  * Options of a JobSpec add states around the loop: `runIf` (a Choice on an execution-input flag),
  * `existingJob` (find a conflicting unfinished job before submitting, or when the submit fails
  * with a named error, then attach / wait / skip / fail) and `forEach` (a Map running the whole
- * chain once per item, at most `maxConcurrency` at once).
+ * chain once per item, at most `maxConcurrency` at once). `statusUpdatesId` adds "Note <subject> id"
+ * after each status check, so the job id can be learnt or moved on by the checks themselves.
+ *
+ * `report` adds one post-terminal call. When a final result (outcome succeeded or failed) has
+ * `summary.reportNeeded === true`, the status Choice sends it to the report task instead:
+ *
+ *   <Subject> status ─ final and summary.reportNeeded ─► <report title> ─► <Subject> report outcome
+ *                                                                              ├─ succeeded ─► <Subject> done
+ *                                                                              └─ otherwise ─► <Subject> failed
+ *
+ * The report's JobResult replaces `$.job.status` (its summary, error and cause are what `done`
+ * records and `failed` reports), so the report handler makes the final decision. It runs once:
+ * its own answer is routed by the second Choice, never back through the status Choice. It gets
+ * the same retries as every task, and an API error ends in `<Subject> request failed`.
  *
  * With a `slot` (the pipeline's slot pool, lib/constructs/job-slots.ts) the job takes a tenant
  * job slot right before it submits and gives it back before each of its terminal states.
@@ -28,7 +41,7 @@ import type { StopDescriptor } from '../../lambdas/cleanup/unfinished-jobs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
-import type { ForEach, HandlerCall, JobSpec } from '../providers/job-spec';
+import type { ForEach, HandlerCall, JobSpec, ReportCall } from '../providers/job-spec';
 import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
 import { capitalize, lowerFirst } from './names';
 
@@ -58,8 +71,18 @@ export interface JobStateNames {
   readonly timedOut?: string;
   readonly skipped?: string;
   readonly findExisting?: string;
+  /** existingJob: attached to the running job, skipped because of it, or failed on the conflict. */
+  readonly attached?: string;
+  readonly skippedExisting?: string;
+  readonly conflict?: string;
+  /** statusUpdatesId: the Pass that copies the status answer's id to `$.job.id`. */
+  readonly trackId?: string;
   readonly fanOut?: string;
+  readonly report?: string;
+  /** slotPool: the state that takes the job's tenant job slot, the wait while the pool is full, the give-up. */
   readonly acquireSlot?: string;
+  readonly slotWait?: string;
+  readonly slotWaitTimedOut?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -119,7 +142,10 @@ export class JobPoller extends sfn.StateMachineFragment {
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
       comment: `Routes on the outcome the handler derived from the remote state.`,
-    })
+    });
+    // The report rule must come first: it catches final results before they reach done/failed.
+    const report = job.report ? this.reportStep(job, job.report, Subject, outcome, released(done, 'success'), released(failed), released(requestFailed)) : undefined;
+    outcome
       .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), released(done, 'success'))
       .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), released(failed));
     submit.next(outcome);
@@ -129,13 +155,14 @@ export class JobPoller extends sfn.StateMachineFragment {
       done: done.stateId,
       failed: failed.stateId,
       requestFailed: requestFailed.stateId,
-      ...(acquire ? { acquireSlot: acquire.stateId } : {}),
+      ...(report ? { report: report.stateId } : {}),
+      ...slot?.names,
     };
     const ends: sfn.INextable[] = [done];
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
       const loop = this.pollingLoop(job, Subject, outcome, released(requestFailed), released, this.schedule!);
-      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName };
+      names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName, trackId: loop.trackIdName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
       outcome.otherwise(released(failed));
@@ -151,7 +178,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       );
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
-      names = { ...names, findExisting: existing.find.stateId };
+      names = { ...names, findExisting: existing.find.stateId, ...existing.names };
     }
 
     if (job.runIf) {
@@ -232,6 +259,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     }
 
     let skip: sfn.Pass | undefined;
+    const names: { attached?: string; skippedExisting?: string; conflict?: string } = {};
     switch (existing.policy) {
       case 'attach': {
         const attach = new sfn.Pass(this, 'Attach', {
@@ -241,6 +269,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           resultPath: JOB_PATH,
         });
         decide.otherwise(attach.next(outcome));
+        names.attached = attach.stateId;
         break;
       }
       case 'wait': {
@@ -254,20 +283,20 @@ export class JobPoller extends sfn.StateMachineFragment {
       case 'skip':
         skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
         decide.otherwise(released(skip, 'success'));
+        names.skippedExisting = skip.stateId;
         break;
-      case 'fail':
-        decide.otherwise(
-          released(
-            new sfn.Fail(this, 'Conflict', {
-              stateName: `${Subject} conflicts with a running job`,
-              error: 'JobConflict',
-              cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
-            }),
-          ),
-        );
+      case 'fail': {
+        const conflict = new sfn.Fail(this, 'Conflict', {
+          stateName: `${Subject} conflicts with a running job`,
+          error: 'JobConflict',
+          cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
+        });
+        decide.otherwise(released(conflict));
+        names.conflict = conflict.stateId;
         break;
+      }
     }
-    return { find, skip };
+    return { find, skip, names };
   }
 
   private pollingLoop(
@@ -307,10 +336,21 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
     const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, released(timedOut)) : released(timedOut);
 
-    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, statusSelector(), `${JOB_PATH}.status`, requestFailed, {
+    const selector = job.statusUpdatesId ? { ...statusSelector(), id: sfn.JsonPath.stringAt('$.Payload.id') } : statusSelector();
+    const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, selector, `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
     });
+    // The answer's id becomes the job's id: the next check, a stop and the step record use it.
+    const trackId = job.statusUpdatesId
+      ? new sfn.Pass(this, 'TrackId', {
+          stateName: `Note ${job.subject} id`,
+          comment: 'The status check may name the job (or where to look for it next): keep that as the job id.',
+          // Parameters (not InputPath) so that a null id is copied like any value.
+          parameters: { 'id.$': `${JOB_PATH}.status.id`, 'status.$': `${JOB_PATH}.status`, 'poll.$': `${JOB_PATH}.poll` },
+          resultPath: JOB_PATH,
+        })
+      : undefined;
 
     outcome
       .when(sfn.Condition.numberGreaterThanEquals(count, schedule.maxPolls), onTimeout)
@@ -319,9 +359,46 @@ export class JobPoller extends sfn.StateMachineFragment {
     grow.next(wait);
     steady.next(wait);
     wait.next(status);
-    status.next(outcome);
+    if (trackId) status.next(trackId).next(outcome);
+    else status.next(outcome);
 
-    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId };
+    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
+  }
+
+  /**
+   * The post-terminal report: a final result whose summary asks for it goes through one more call,
+   * whose answer replaces the status and is routed straight to done or failed.
+   */
+  private reportStep(
+    job: JobSpec,
+    call: ReportCall,
+    Subject: string,
+    outcome: sfn.Choice,
+    done: sfn.State,
+    failed: sfn.State,
+    requestFailed: sfn.State,
+  ): tasks.LambdaInvoke {
+    const status = `${JOB_PATH}.status`;
+    const task = this.invoke('Report', call.title ?? `Get ${job.subject} report`, call, statusSelector(), status, requestFailed, {
+      ...this.itemPayload,
+      jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
+    });
+    const decide = new sfn.Choice(this, 'ReportOutcome', {
+      stateName: `${Subject} report outcome`,
+      comment: 'Routes on the outcome the report handler decided (it replaced the final status).',
+    })
+      .when(sfn.Condition.stringEquals(`${status}.outcome`, 'succeeded'), done)
+      .otherwise(failed);
+    task.next(decide);
+    outcome.when(
+      sfn.Condition.and(
+        sfn.Condition.not(sfn.Condition.stringEquals(`${status}.outcome`, 'running')),
+        sfn.Condition.isPresent(`${status}.summary.reportNeeded`),
+        sfn.Condition.booleanEquals(`${status}.summary.reportNeeded`, true),
+      ),
+      task,
+    );
+    return task;
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
@@ -332,10 +409,11 @@ export class JobPoller extends sfn.StateMachineFragment {
       lambdaFunction: this.props.functionFor(job.stop!),
       payload: sfn.TaskInput.fromObject({ ...job.stop!.payload, ...this.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
       // Marks the job stopped, so the cleaner does not stop it a second time.
-      resultSelector: { 'at.$': '$$.State.EnteredTime' },
+      resultSelector: { requested: true },
       resultPath: `${JOB_PATH}.stopped`,
       taskTimeout: sfn.Timeout.duration(this.props.timeoutFor(job.stop!).plus(Duration.seconds(10))),
     });
+    stop.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     stop.addCatch(timedOut, { errors: ['States.ALL'], resultPath: '$.stopFailure' });
     return stop.next(timedOut);
   }
@@ -376,6 +454,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       maxDelay: Duration.minutes(5),
       jitterStrategy: sfn.JitterType.FULL,
     });
+    // The handler dropped the expired token before throwing: the retry makes a fresh one at once.
+    task.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
     // Catchers apply in order: a caller that catches one error itself adds the catch-all after it.
     if (!handledError) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;

@@ -123,6 +123,8 @@ const jitterOf = (pool: SlotPool): number => Math.max(1, Math.ceil(pool.waitSeco
  * state machine and a pipeline has several jobs.
  */
 export class JobSlot {
+  /** The acquire, the wait and the give-up states (set by `acquireThen`), for the job's metadata. */
+  names: { readonly acquireSlot?: string; readonly slotWait?: string; readonly slotWaitTimedOut?: string } = {};
   private readonly releases = new Map<sfn.State, sfn.State>();
   private releaseFailed?: sfn.Fail;
 
@@ -209,6 +211,7 @@ export class JobSlot {
     firstWait.next(wait);
     countWait.next(wait);
     wait.next(acquire);
+    this.names = { acquireSlot: acquire.stateId, slotWait: wait.stateId, slotWaitTimedOut: gaveUp.stateId };
     return acquire;
   }
 

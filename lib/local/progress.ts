@@ -4,7 +4,16 @@
  */
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 
-type JobData = { job?: { id?: string | null; status?: { state?: string; outcome?: string; summary?: Record<string, unknown> | null }; poll?: { count?: number; wait?: number } } };
+type JobState = {
+  id?: string | null;
+  /** `id` is there when the status check may rename the job (statusUpdatesId): it is the newest. */
+  status?: { id?: string | null; state?: string; outcome?: string; summary?: Record<string, unknown> | null };
+  poll?: { count?: number; wait?: number };
+  /** Set by a Stop task (the JobPoller's timeout path). */
+  stopped?: unknown;
+};
+/** `$.job`: the step's job; `$.existing`: what the last "find a conflicting job" task answered. */
+type JobData = { job?: JobState; existing?: JobState };
 
 export function progressLine(event: HistoryEvent, started: number): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
@@ -15,8 +24,18 @@ export function progressLine(event: HistoryEvent, started: number): string | und
     case 'StateExited': {
       if (event.state?.type === 'Task') {
         const data = event.state.output as JobData;
-        if (!data?.job) return line('•', `${name}${item}`);
-        const { id, status, poll } = data.job;
+        // Show what this task wrote: a find answers at $.existing, a stop writes nothing, and
+        // $.job still holds the previous step's job until this step's submit replaces it.
+        const before = event.state.input as JobData;
+        if (data?.existing && JSON.stringify(data.existing) !== JSON.stringify(before?.existing)) {
+          const { id, status } = data.existing;
+          return line('•', `${pad(name + item)} ${id ? `found id ${id}  ${status?.state ?? ''}` : 'none found'}`);
+        }
+        if (!data?.job || JSON.stringify(data.job) === JSON.stringify(before?.job)) return line('•', `${name}${item}`);
+        // A Stop task only marks the job as stopped.
+        if (data.job.stopped && !before?.job?.stopped) return line('•', `${pad(name + item)} stop requested for id ${data.job.id}`);
+        const { status, poll } = data.job;
+        const id = status?.id ?? data.job.id;
         const polls = poll?.count ? `  (check ${poll.count})` : '';
         return line('•', `${pad(name + item)} ${id ? `id ${id}  ` : ''}${status?.state ?? ''}${polls}${counts(status?.summary)}`);
       }
@@ -39,12 +58,13 @@ export function progressLine(event: HistoryEvent, started: number): string | und
   }
 }
 
-export function summaryLines(report: RunReport): string[] {
+/** The end of a run: status, error and cause, each step (unless the live view already shows them), counts. */
+export function summaryLines(report: RunReport, options: { readonly steps?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (report.skipped) lines.push(`↷ SKIPPED: ${(report.output as { reason?: string }).reason ?? 'another run in progress'}`);
   else if (report.status === 'SUCCEEDED') lines.push('✔ SUCCEEDED');
   else lines.push(`✖ ${report.status}${report.error ? `: ${report.error}` : ''}`, ...(report.cause ? [`  cause: ${report.cause}`] : []));
-  for (const step of report.steps) {
+  for (const step of options.steps === false ? [] : report.steps) {
     lines.push(`  ${pad(step.name + (step.item !== undefined ? ` [${step.item}]` : ''))} ${step.remoteId ? `id ${step.remoteId}  ` : ''}${step.finalState}  polls: ${step.polls}`);
   }
   lines.push(`  state transitions: ${report.stateTransitions}, Lambda invocations: ${report.lambdaInvocations}`);

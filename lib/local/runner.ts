@@ -72,9 +72,9 @@ export interface MetricDatum {
 export interface CleanupReport {
   readonly stopped: string[];
   readonly failed: Array<{ jobId: string; error: string }>;
-  /** Tenant job slots the execution still held, released (holder ids), and those that could not be. */
-  readonly releasedSlots: string[];
-  readonly slotsNotReleased: Array<{ holder: string; error: string }>;
+  /** Pipelines of a slot pool: tenant job slots the execution still held, released (holder ids), and those that could not be. */
+  readonly releasedSlots?: string[];
+  readonly slotsNotReleased?: Array<{ holder: string; error: string }>;
 }
 
 export interface LocalRunOptions {
@@ -148,7 +148,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const counters = { lambdaInvocations: 0 };
   const metrics: MetricDatum[] = [];
 
-  const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics);
+  // aws-local-stepfunctions cannot cancel work in flight: after an abort, or after a failed Map
+  // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
+  // once an execution has ended, so here every task refuses to run from then on.
+  const lifecycle = { ended: false };
+  const { bindings, invokeFunction, dynamoDbCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const definition = structuredClone(pipeline.definition);
   // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
@@ -180,7 +184,10 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const running: RunningExecution = {
     executionArn,
     pipeline,
-    abort: () => execution.abort(),
+    abort: () => {
+      lifecycle.ended = true;
+      execution.abort();
+    },
     done: undefined as unknown as Promise<RunReport>,
   };
   const history: HistoryEvent[] = [];
@@ -199,6 +206,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     } catch {
       // The failure is read from the ExecutionFailed/ExecutionTimeout event below.
     }
+    lifecycle.ended = true;
     await consumeEvents.catch(() => undefined);
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
@@ -206,8 +214,8 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     // then releases the tenant job slots it still holds.
     const cleanup =
       report.status === 'SUCCEEDED'
-        ? { stopped: [], failed: [], releasedSlots: [], slotsNotReleased: [] }
-        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await releaseSlots(options, executionArn)) };
+        ? { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) }
+        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))) };
     restoreSink();
     return { ...report, cleanup, metrics };
   })();
@@ -219,7 +227,13 @@ export function runLocalExecution(options: LocalRunOptions): Promise<RunReport> 
   return startLocalExecution(options).done;
 }
 
-function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, counters: { lambdaInvocations: number }, metrics: MetricDatum[]) {
+function taskBindings(
+  options: LocalRunOptions,
+  registry: ExecutionRegistry,
+  counters: { lambdaInvocations: number },
+  metrics: MetricDatum[],
+  lifecycle: { readonly ended: boolean },
+) {
   const { pipeline } = options;
   const handlers = new Map<string, Promise<LocalHandler>>();
   const handlerFor = (functionArn: string): Promise<LocalHandler> => {
@@ -250,6 +264,10 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
     }
   };
 
+  // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
+  // DynamoDB calls in flight, or it could read the pool before that slot is taken.
+  const inFlight = new Set<Promise<unknown>>();
+  const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
     if (state.Type !== 'Task') continue;
@@ -266,7 +284,13 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
         return { Executions: registry.list(StateMachineArn, MaxResults ?? 100) };
       };
     } else if (dynamoDbAction(resource)) {
-      bindings[name] = dynamoDbTask(options.dynamoDbEndpoint, dynamoDbAction(resource)!, name);
+      const call = dynamoDbTask(options.dynamoDbEndpoint, dynamoDbAction(resource)!, name);
+      bindings[name] = (input) => {
+        const answer = call(input);
+        inFlight.add(answer);
+        void answer.catch(() => undefined).finally(() => inFlight.delete(answer));
+        return answer;
+      };
     } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:putMetricData')) {
       bindings[name] = async (input) => {
         const { Namespace, MetricData } = input as { Namespace: string; MetricData: Array<{ MetricName: string; Dimensions?: Array<{ Name: string; Value: string }>; Value: number }> };
@@ -282,7 +306,16 @@ function taskBindings(options: LocalRunOptions, registry: ExecutionRegistry, cou
       };
     }
   }
-  return { bindings, invokeFunction };
+  const guarded = Object.fromEntries(
+    Object.entries(bindings).map(([name, bind]) => [
+      name,
+      (input: unknown) => {
+        if (lifecycle.ended) return Promise.reject(Object.assign(new Error('the execution has ended'), { name: 'States.Runtime' }));
+        return bind(input);
+      },
+    ]),
+  );
+  return { bindings: guarded, invokeFunction, dynamoDbCalls };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
@@ -306,7 +339,8 @@ async function stopUnfinishedJobs(
 /** The slot release of the deployed cleaner, against the local DynamoDB. */
 async function releaseSlots(options: LocalRunOptions, executionArn: string): Promise<Pick<CleanupReport, 'releasedSlots' | 'slotsNotReleased'>> {
   const slots = options.pipeline.slotPool;
-  if (!slots || !options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [] };
+  if (!slots) return {};
+  if (!options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [{ holder: `${slots.pool}/${executionArn}#*`, error: 'no DynamoDB endpoint' }] };
   const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint), slots.tableName, [slots.pool], executionArn);
   return { releasedSlots: result.released, slotsNotReleased: result.failed };
 }
@@ -418,7 +452,7 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     const id = `${job.key}#${event.index ?? ''}`;
     let step = steps.get(id);
     if (!step) {
-      if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting') continue;
+      if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting' && role !== 'acquireSlot') continue;
       step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
       steps.set(id, step);
     }
@@ -429,13 +463,16 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
       step.finalState = 'REQUEST_FAILED';
       continue;
     }
-    if (role === 'skipped' && event.type === 'StateEntered') step.finalState = 'SKIPPED';
-    if (data?.job && (role === 'submit' || role === 'status') && event.type === 'StateExited') {
+    if ((role === 'skipped' || role === 'skippedExisting') && event.type === 'StateEntered') step.finalState = 'SKIPPED';
+    if (role === 'conflict' && event.type === 'StateEntered') step.finalState = 'CONFLICT';
+    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached';
+    if (data?.job && carriesJob && event.type === 'StateExited') {
       step.remoteId = data.job.id ?? step.remoteId;
       step.finalState = data.job.status?.state ?? step.finalState;
       step.polls = data.job.poll?.count ?? step.polls;
     }
     if (role === 'timedOut' && event.type === 'StateEntered') step.finalState = 'TIMED_OUT';
+    if (role === 'slotWaitTimedOut' && event.type === 'StateEntered') step.finalState = 'SLOT_WAIT_TIMED_OUT';
     if (role === 'requestFailed' && event.type === 'StateEntered') step.finalState = 'REQUEST_FAILED';
   }
   return [...steps.values()];

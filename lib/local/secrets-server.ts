@@ -1,7 +1,8 @@
 /**
  * A local stand-in for AWS Secrets Manager's `GetSecretValue` (the awsJson1_1 protocol), so
  * handlers run locally with their real SDK client and middy middleware, reading the values of
- * the `--secrets` file instead of an AWS account.
+ * the `--secrets` file instead of an AWS account. `PutSecretValue` replaces a value in memory
+ * (handlers that keep a rotated credential); the file is never written.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,8 +12,18 @@ export class LocalSecretsManager {
   private endpoint?: string;
   /** How many GetSecretValue calls were answered (the middy cache keeps this low). */
   reads = 0;
+  /** How many PutSecretValue calls were answered. */
+  writes = 0;
+  private readonly secrets: Record<string, unknown>;
 
-  constructor(private readonly secrets: Readonly<Record<string, unknown>>) {}
+  constructor(secrets: Readonly<Record<string, unknown>>) {
+    this.secrets = { ...secrets };
+  }
+
+  /** A secret's current value (as given, or as a handler last put it: then a JSON string). */
+  value(name: string): unknown {
+    return this.secrets[name];
+  }
 
   async start(): Promise<string> {
     if (this.endpoint) return this.endpoint;
@@ -25,20 +36,31 @@ export class LocalSecretsManager {
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
           res.end(JSON.stringify(body));
         };
-        if (target !== 'secretsmanager.GetSecretValue') return reply(400, { __type: 'InvalidRequestException', message: `unsupported operation ${target}` });
-        let secretId: string | undefined;
+        const operation = target.replace(/^secretsmanager\./, '');
+        if (operation !== 'GetSecretValue' && operation !== 'PutSecretValue') {
+          return reply(400, { __type: 'InvalidRequestException', message: `unsupported operation ${target}` });
+        }
+        let request: { SecretId?: string; SecretString?: unknown };
         try {
-          secretId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: string }).SecretId;
+          request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof request;
         } catch {
           return reply(400, { __type: 'InvalidRequestException', message: 'body is not JSON' });
         }
+        const secretId = request.SecretId;
         if (!secretId || !(secretId in this.secrets)) {
           return reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret '${secretId}'.` });
+        }
+        const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}-AbCdEf`;
+        if (operation === 'PutSecretValue') {
+          if (typeof request.SecretString !== 'string') return reply(400, { __type: 'InvalidParameterException', message: 'SecretString is required' });
+          this.writes += 1;
+          this.secrets[secretId] = request.SecretString;
+          return reply(200, { ARN: arn, Name: secretId, VersionId: `local-${this.writes}`, VersionStages: ['AWSCURRENT'] });
         }
         this.reads += 1;
         const value = this.secrets[secretId];
         reply(200, {
-          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}-AbCdEf`,
+          ARN: arn,
           Name: secretId,
           SecretString: typeof value === 'string' ? value : JSON.stringify(value),
           VersionId: 'local',

@@ -14,6 +14,11 @@ export interface HandlerRef {
   readonly entry: string;
   /** Streams large bodies: gets the 15-minute Lambda timeout and a matching HTTP timeout. */
   readonly longRunning?: boolean;
+  /**
+   * Writes the pipeline's secret back (e.g. a rotated refresh token the next cold start needs):
+   * the function is also granted secretsmanager:PutSecretValue on it.
+   */
+  readonly writesSecret?: boolean;
 }
 
 /** One invocation of a handler with the step's static parameters. */
@@ -38,12 +43,32 @@ export interface JobSpec {
   readonly status?: HandlerCall;
   /** Stops the remote job when it exceeds its timeout (best effort). */
   readonly stop?: HandlerCall;
+  /**
+   * The status handler may answer another `id` than the one it was asked about: a job the submit
+   * could not name yet (an API that answers 204), or a locator that moves on through a paged list.
+   * Each answer's id then replaces `$.job.id`, so the next check, the stop call and the step's
+   * recorded id use the latest one.
+   */
+  readonly statusUpdatesId?: boolean;
+  /**
+   * A follow-up call made once after the job ends, when the final result's summary says
+   * `reportNeeded: true` (e.g. to fetch details of what went wrong, which the status call omits).
+   * Its result replaces the job's status before the succeeded/failed routing, so it decides the
+   * step's outcome; it must return `succeeded` or `failed`. Receives `jobId` like the status call.
+   */
+  readonly report?: ReportCall;
   /** Run the job only when this boolean execution-input field is true; skip it otherwise. */
   readonly runIf?: { readonly inputFlag: string };
   /** Run the job once per item, in parallel (a Map state), e.g. one load job per source. */
   readonly forEach?: ForEach;
   /** What to do about an unfinished remote job that conflicts with this one. */
   readonly existingJob?: ExistingJob;
+}
+
+/** A report call and the name of its state. */
+export interface ReportCall extends HandlerCall {
+  /** The report state's name, e.g. "Fetch error report"; default "Get <subject> report". */
+  readonly title?: string;
 }
 
 export interface ForEach {
@@ -73,7 +98,7 @@ export interface ExistingJob {
 }
 
 /** Resolve a handler entry under `lambdas/` from its id. */
-export function handlerRef(id: string, options: { longRunning?: boolean } = {}): HandlerRef {
+export function handlerRef(id: string, options: { longRunning?: boolean; writesSecret?: boolean } = {}): HandlerRef {
   return { id, entry: fileURLToPath(new URL(`../../lambdas/${id}.ts`, import.meta.url)), ...options };
 }
 

@@ -23,6 +23,12 @@ let baseUrl: string;
 /** Runs started in the background; a failed test may leave some running. */
 let started: RunningExecution[] = [];
 
+/**
+ * Several executions at once, each machine's first handler imports and dynalite share a 2-core
+ * machine with the rest of the suite: minutes, not seconds, when it is loaded.
+ */
+const SLOW = { timeout: 300_000 };
+
 afterEach(async () => {
   // Whatever happened, no slot stays held: every run ends (a leftover is aborted, and the
   // cleanup releases what it held) and the pool is back to zero.
@@ -109,7 +115,7 @@ function gatedClock() {
 }
 
 
-describe('tenant job slots shared by several pipelines', () => {
+describe('tenant job slots shared by several pipelines', SLOW, () => {
   it('three pipelines in a pool of 2: never more than 2 jobs at the tenant, the third waits for a slot, all succeed', async () => {
     const clock = gatedClock();
     await start(poolConfig(PATIENT_POOL, ['tm-a', 'tm-b', 'tm-c'].map((name) => pipelineYaml(name, { extra: PATIENT }))), clock.now);
@@ -118,7 +124,7 @@ describe('tenant job slots shared by several pipelines', () => {
 
     // Two runs hold the pool's slots and submitted their jobs, and the third is in the wait loop,
     // before the tenant's clock moves on.
-    await until(() => sim.operations.length === 2 && [...entered.values()].some((states) => states.some((s) => s.startsWith(WAITING))), 60_000);
+    await until(() => sim.operations.length === 2 && [...entered.values()].some((states) => states.some((s) => s.startsWith(WAITING))), 180_000);
     expect(await session!.slotPool(POOL)).toMatchObject({ count: 2, limit: 2 });
     clock.go();
     const reports = await Promise.all(runs.map((run) => run.done));
@@ -153,7 +159,7 @@ describe('tenant job slots shared by several pipelines', () => {
     const clock = gatedClock();
     await start(testConfig(`pipelines:${['tm-a', 'tm-b', 'tm-c'].map((name) => pipelineYaml(name, { pooled: false, extra: PATIENT })).join('')}\n`), clock.now);
     const runs = ['tm-a', 'tm-b', 'tm-c'].map((name) => launch(name));
-    await until(() => sim.operations.length === 3, 60_000);
+    await until(() => sim.operations.length === 3, 180_000);
     clock.go();
     const reports = await Promise.all(runs.map((run) => run.done));
 
@@ -181,7 +187,7 @@ describe('tenant job slots shared by several pipelines', () => {
   });
 });
 
-describe('every way a job ends gives its slot back', () => {
+describe('every way a job ends gives its slot back', SLOW, () => {
   it('a remote failure: released before "failed"', async () => {
     await start(poolConfig('limit: 2', [pipelineYaml('tm-a', { steps: ['refreshUnifiedDataset', 'refreshRecordClusters'] })]));
     sim.failNext('Spark job aborted', 'recordClusters');
@@ -218,7 +224,7 @@ describe('every way a job ends gives its slot back', () => {
     await start(poolConfig('limit: 2', [pipelineYaml('tm-a')]));
     sim.neverFinishNext('unifiedDataset');
     const run = launch('tm-a');
-    await until(() => sim.requestsTo('GET', '/operations/').length > 0, 60_000);
+    await until(() => sim.requestsTo('GET', '/operations/').length > 0, 180_000);
     const holder = `${run.executionArn}#refreshUnifiedDataset`;
     expect(await session!.slotPool(POOL)).toMatchObject({ count: 1, holders: { [holder]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } });
 
@@ -252,12 +258,12 @@ describe('every way a job ends gives its slot back', () => {
   });
 });
 
-describe('waiting for a slot', () => {
+describe('waiting for a slot', SLOW, () => {
   it('a full pool makes a job wait, and it gives up with SlotWaitTimedOut after maxWaitMinutes', async () => {
     await start(poolConfig('limit: 1, waitSeconds: 30, maxWaitMinutes: 1', [pipelineYaml('tm-a', { steps: ['refreshUnifiedDataset'] }), pipelineYaml('tm-b', { steps: ['refreshRecordPairs'] })]));
     sim.neverFinishNext('unifiedDataset');
     const holder = launch('tm-a');
-    await until(() => sim.operations.length === 1, 60_000);
+    await until(() => sim.operations.length === 1, 180_000);
 
     const report = await session!.run('tm-b', { ...FAST, baseUrl });
     expect(report.status).toBe('FAILED');
@@ -266,6 +272,7 @@ describe('waiting for a slot', () => {
     // 60 s / 30 s: two waits, then the Fail; the record pairs were never submitted.
     expect(statesEntered(report).filter((s) => s === `${WAITING}record pairs`)).toHaveLength(2);
     expect(statesEntered(report).at(-1)).toBe('No tenant job slot for record pairs');
+    expect(report.steps).toEqual([{ name: 'Refresh record pairs', key: 'refreshRecordPairs', remoteId: null, finalState: 'SLOT_WAIT_TIMED_OUT', polls: 0 }]);
     expect(sim.operations).toHaveLength(1);
     expect(report.cleanup.releasedSlots).toEqual([]);
 
@@ -278,9 +285,9 @@ describe('waiting for a slot', () => {
     sim.neverFinishNext('unifiedDataset');
     const entered = new Map<string, string[]>();
     const holder = launch('tm-a', entered);
-    await until(() => sim.operations.length === 1, 60_000);
+    await until(() => sim.operations.length === 1, 180_000);
     const waiter = launch('tm-b', entered);
-    await until(() => entered.get('tm-b')!.includes(`${WAITING}record pairs`), 60_000);
+    await until(() => entered.get('tm-b')!.includes(`${WAITING}record pairs`), 180_000);
 
     // What a timed-out acquire that did write leaves behind: tm-b's holder, counted.
     const { tableName } = session!.app.slotTable!;
