@@ -148,8 +148,10 @@ async function validate(args: string[]): Promise<number> {
   console.log(`${config.file}: ${config.pipelines.length} pipeline(s) OK`);
   for (const pipeline of config.pipelines) {
     const schedule = pipeline.schedule ? `${pipeline.schedule.expression}${pipeline.schedule.enabled ? '' : ' (disabled)'}` : 'no schedule';
-    console.log(`  ${pipeline.name} (${pipeline.system}, ${schedule}): ${pipeline.steps.map((s) => s.kind).join(' → ')}`);
+    const pool = pipeline.slotPool ? `, slot pool ${pipeline.slotPool}` : '';
+    console.log(`  ${pipeline.name} (${pipeline.system}, ${schedule}${pool}): ${pipeline.steps.map((s) => s.kind).join(' → ')}`);
   }
+  for (const pool of config.slotPools) console.log(`  slot pool ${pool.name}: ${pool.limit} job(s) at once, shared by ${config.pipelines.filter((p) => p.slotPool === pool.name).length} pipeline(s)`);
   return 0;
 }
 

@@ -10,6 +10,7 @@ import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
+import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
 
@@ -24,8 +25,10 @@ export class ContinuumStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly alertsKey: kms.Key;
   readonly dashboard: OperationsDashboard;
-  /** Present when some pipeline has jobs that can be stopped. */
+  /** Present when some pipeline has jobs that can be stopped or holds tenant job slots. */
   readonly cleanup?: ExecutionCleanup;
+  /** The slot pools' table, present when some pipeline names a `slotPool`. */
+  readonly jobSlots?: JobSlotTable;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
@@ -37,9 +40,10 @@ export class ContinuumStack extends Stack {
         new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
       );
     }
+    if (props.config.pipelines.some((p) => p.slotPool)) this.jobSlots = new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] });
     const pipelines = new Map<string, Pipeline>();
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey }));
+      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
     }
     this.pipelines = pipelines;
 
@@ -48,10 +52,11 @@ export class ContinuumStack extends Stack {
     });
 
     const stopFunctions = [...pipelines.values()].flatMap((p) => p.stopFunctions);
-    if (stopFunctions.length > 0) {
+    if (stopFunctions.length > 0 || this.jobSlots) {
       this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stopFunctions,
+        jobSlots: this.jobSlots,
       });
     }
   }

@@ -5,11 +5,17 @@
  *
  * Best effort and idempotent: a stop that fails is logged and the others still run; stopping a
  * job that has just finished is harmless for every supported system.
+ *
+ * With slot pools (JOB_SLOTS_TABLE, JOB_SLOT_POOLS) it then releases every tenant job slot the
+ * execution still holds (./job-slots.ts): after the stops, so a slot frees only once its job
+ * was told to stop, and even when reading the history failed, so a slot never stays held.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '../shared/logger';
+import { releaseExecutionSlots } from './job-slots';
 import { stateDataOf, unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
 
 export interface ExecutionStatusChange {
@@ -22,18 +28,54 @@ export interface CleanupResult {
   readonly executionArn: string;
   readonly stopped: string[];
   readonly failed: Array<{ jobId: string; error: string }>;
+  /** Tenant job slots released (holder ids), when the stack has slot pools. */
+  readonly releasedSlots?: string[];
+}
+
+/** Where the slot pools live (from the function's environment). */
+export interface SlotTableEnvironment {
+  readonly JOB_SLOTS_TABLE?: string;
+  /** Comma-separated pool names. */
+  readonly JOB_SLOT_POOLS?: string;
 }
 
 /** History pages read at most (1000 events each): a run polling for a week stays well below. */
 const MAX_PAGES = 50;
 
-export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient } = {}) {
+export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient; dynamodb?: DynamoDBClient } = {}, env: SlotTableEnvironment = process.env) {
   const sfn = clients.sfn ?? new SFNClient({});
   const lambda = clients.lambda ?? new LambdaClient({});
   const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
+  const slotTable = env.JOB_SLOTS_TABLE;
+  const slotPools = (env.JOB_SLOT_POOLS ?? '').split(',').filter(Boolean);
+  const dynamodb = slotTable ? (clients.dynamodb ?? new DynamoDBClient({})) : undefined;
+
+  /** Release the execution's slots; throws when some could not be released (EventBridge retries the event). */
+  const releaseSlots = async (executionArn: string): Promise<string[]> => {
+    if (!dynamodb || !slotTable) return [];
+    const slots = await releaseExecutionSlots(dynamodb, slotTable, slotPools, executionArn);
+    if (slots.released.length > 0) logger.info('released tenant job slots', { executionArn, released: slots.released });
+    if (slots.failed.length > 0) {
+      logger.warn('some tenant job slots could not be released', { executionArn, failed: slots.failed });
+      throw new Error(`could not release ${slots.failed.length} tenant job slot(s) of ${executionArn}: ${slots.failed.map((f) => f.error).join('; ')}`);
+    }
+    return slots.released;
+  };
 
   return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<CleanupResult> => {
-    const { executionArn, status } = event.detail;
+    const { executionArn } = event.detail;
+    let stopped: Omit<CleanupResult, 'releasedSlots'>;
+    try {
+      stopped = await stopJobs(event.detail);
+    } catch (error) {
+      await releaseSlots(executionArn);
+      throw error;
+    }
+    const releasedSlots = await releaseSlots(executionArn);
+    return dynamodb ? { ...stopped, releasedSlots } : stopped;
+  };
+
+  async function stopJobs({ executionArn, status }: ExecutionStatusChange): Promise<CleanupResult> {
     const states: unknown[] = [];
     let nextToken: string | undefined;
     let pages = 0;
@@ -54,7 +96,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient 
     }
     if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
     return result;
-  };
+  }
 }
 
 /** Invoke one stop function; the error text when it failed. */

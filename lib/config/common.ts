@@ -3,6 +3,7 @@
  * Each system's own step kinds live with its provider (lib/providers/<system>/config.ts).
  */
 import * as z from 'zod';
+import { slotPoolField } from './slot-pools';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
 export const pipelineName = z
@@ -195,6 +196,7 @@ export const basePipelineShape = {
   http: httpSchema.default({ timeoutSeconds: 20 }),
   alerts: alertsSchema.default({ emails: [] }),
   tracing: z.boolean().default(false).describe('AWS X-Ray tracing of the state machine (its Lambda calls appear in the trace).'),
+  slotPool: slotPoolField,
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */

@@ -63,7 +63,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const pipelines = parsed.data.pipelines.map((pipeline) => resolveLocalPaths(pipeline, baseDir));
   const problems = pipelines.flatMap((pipeline, index) => stateNameProblems(pipeline, index));
   if (problems.length > 0) throw new ConfigError(file, problems);
-  return { file, pipelines };
+  return { file, pipelines, slotPools: parsed.data.slotPools };
 }
 
 /** Step Functions state names must be unique in a state machine; they derive from step names. */

@@ -8,6 +8,7 @@ import { crossingMindsPipelineSchema } from '../providers/crossing-minds/config'
 import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
+import { slotPoolProblems, slotPoolsSchema } from './slot-pools';
 
 const systemSchemas = [tamrMasteringPipelineSchema, tamrCloudPipelineSchema, crossingMindsPipelineSchema, boomiHubPipelineSchema] as const;
 
@@ -26,6 +27,8 @@ export const pipelineSchema = z.discriminatedUnion('system', systemSchemas, {
 export const pipelinesFileSchema = z
   .object({
     pipelines: z.array(pipelineSchema, { error: 'required: a list of pipelines' }).min(1, 'needs at least one pipeline'),
+    /** Tenant-wide job limits shared by the pipelines that name them in `slotPool`. */
+    slotPools: slotPoolsSchema.default([]),
   })
   .strict()
   .superRefine((file, ctx) => {
@@ -39,6 +42,7 @@ export const pipelinesFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['pipelines', index, ...problem.path], message: problem.message });
       }
     });
+    for (const problem of slotPoolProblems(file)) ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
   });
 
 export type PipelinesFile = z.output<typeof pipelinesFileSchema>;

@@ -6,6 +6,9 @@
  * EventBridge rule on "Step Functions Execution Status Change" (ABORTED, TIMED_OUT, FAILED) of
  * the stack's state machines invokes one cleaner function, which reads the execution history and
  * invokes each unfinished job's stop function (lambdas/cleanup/stop-unfinished-jobs.ts).
+ *
+ * With slot pools, the same cleaner then releases every tenant job slot the execution still
+ * holds (lib/constructs/job-slots.ts): one function, so the slot frees after the stop request.
  */
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
@@ -17,6 +20,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { bundledFunction } from './handler-functions';
+import type { JobSlotTable } from './job-slots';
 
 /** Execution statuses after which no state of the run will ever run again. */
 export const ENDED_EARLY_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
@@ -26,6 +30,8 @@ export interface ExecutionCleanupProps {
   readonly stateMachines: readonly sfn.StateMachine[];
   /** Every function that stops a remote job (invoked with the payload recorded in the history). */
   readonly stopFunctions: readonly IFunction[];
+  /** The stack's slot pools: the cleaner releases the slots an ended execution still holds. */
+  readonly jobSlots?: JobSlotTable;
 }
 
 export class ExecutionCleanup extends Construct {
@@ -36,10 +42,13 @@ export class ExecutionCleanup extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     this.function = bundledFunction(this, 'StopUnfinishedJobs', {
-      description: 'Continuum: stops the remote jobs an aborted, timed-out or failed execution left running',
+      description: `Continuum: stops the remote jobs an aborted, timed-out or failed execution left running${props.jobSlots ? ' and releases its tenant job slots' : ''}`,
       entry: fileURLToPath(new URL('../../lambdas/cleanup/stop-unfinished-jobs.ts', import.meta.url)),
       timeout: Duration.minutes(5),
+      environment: props.jobSlots ? { JOB_SLOTS_TABLE: props.jobSlots.table.tableName, JOB_SLOT_POOLS: props.jobSlots.poolNames.join(',') } : undefined,
     });
+    // Reads each pool item and removes the execution's holders: GetItem and UpdateItem on this table only.
+    props.jobSlots?.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     const machineNames = props.stateMachines.map((machine) => String((machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName));
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
@@ -68,7 +77,7 @@ export class ExecutionCleanup extends Construct {
     }
 
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
-      description: 'Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running',
+      description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],

@@ -29,6 +29,9 @@
  * records and `failed` reports), so the report handler makes the final decision. It runs once:
  * its own answer is routed by the second Choice, never back through the status Choice. It gets
  * the same retries as every task, and an API error ends in `<Subject> request failed`.
+ *
+ * With a `slot` (the pipeline's slot pool, lib/constructs/job-slots.ts) the job takes a tenant
+ * job slot right before it submits and gives it back before each of its terminal states.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -40,6 +43,7 @@ import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
 import type { ForEach, HandlerCall, JobSpec, ReportCall } from '../providers/job-spec';
+import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -53,6 +57,8 @@ export interface JobPollerProps {
   readonly timeoutFor: (call: HandlerCall) => Duration;
   readonly polling: Polling;
   readonly retry: Retry;
+  /** The pipeline's slot pool: every run of the job holds one of its slots. */
+  readonly slot?: SlotPoolRef;
 }
 
 /** State names of one job, recorded in the template so tools can follow an execution. */
@@ -74,6 +80,10 @@ export interface JobStateNames {
   readonly trackId?: string;
   readonly fanOut?: string;
   readonly report?: string;
+  /** slotPool: the state that takes the job's tenant job slot, the wait while the pool is full, the give-up. */
+  readonly acquireSlot?: string;
+  readonly slotWait?: string;
+  readonly slotWaitTimedOut?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -81,6 +91,8 @@ export class JobPoller extends sfn.StateMachineFragment {
   readonly endStates: sfn.INextable[];
   readonly stateNames: JobStateNames;
   readonly schedule?: WaitSchedule;
+  /** Longest the job may wait for tenant job slots (0 without a slot pool), for the execution timeout. */
+  readonly slotWaitSeconds: number;
   private readonly itemPayload: Record<string, unknown>;
   private readonly stopDescriptor: StopDescriptor | null;
 
@@ -93,6 +105,11 @@ export class JobPoller extends sfn.StateMachineFragment {
     this.stopDescriptor = job.stop
       ? { FunctionName: props.functionFor(job.stop).functionArn, Payload: { ...job.stop.payload }, ItemField: job.forEach?.payloadField ?? null }
       : null;
+    const slot = props.slot ? new JobSlot(this, { ...props.slot, job, perItem: job.forEach !== undefined }) : undefined;
+    // Every terminal state a job can reach while it may hold a slot is entered through a release.
+    const released = (terminal: sfn.State, outcome: 'success' | 'failure' = 'failure'): sfn.State => slot?.releaseBefore(terminal, outcome) ?? terminal;
+    const rounds = job.forEach ? Math.ceil(job.forEach.items.length / job.forEach.maxConcurrency) : 1;
+    this.slotWaitSeconds = props.slot ? rounds * slotWaitBudget(props.slot.pool).maxSeconds : 0;
 
     const requestFailed = new sfn.Fail(this, 'RequestFailed', {
       stateName: `${Subject} request failed`,
@@ -119,17 +136,19 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
 
     const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
-    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, requestFailed, this.itemPayload, existingError);
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), this.itemPayload, existingError);
+    const acquire = slot?.acquireThen(submit, released(requestFailed));
+    const submitEntry: sfn.State = acquire ?? submit;
 
     const outcome = new sfn.Choice(this, 'Outcome', {
       stateName: `${Subject} status`,
       comment: `Routes on the outcome the handler derived from the remote state.`,
     });
     // The report rule must come first: it catches final results before they reach done/failed.
-    const report = job.report ? this.reportStep(job, job.report, Subject, outcome, done, failed, requestFailed) : undefined;
+    const report = job.report ? this.reportStep(job, job.report, Subject, outcome, released(done, 'success'), released(failed), released(requestFailed)) : undefined;
     outcome
-      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), done)
-      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), failed);
+      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'succeeded'), released(done, 'success'))
+      .when(sfn.Condition.stringEquals(`${JOB_PATH}.status.outcome`, 'failed'), released(failed));
     submit.next(outcome);
 
     let names: JobStateNames = {
@@ -138,20 +157,26 @@ export class JobPoller extends sfn.StateMachineFragment {
       failed: failed.stateId,
       requestFailed: requestFailed.stateId,
       ...(report ? { report: report.stateId } : {}),
+      ...slot?.names,
     };
     const ends: sfn.INextable[] = [done];
     this.schedule = job.status ? waitSchedule(props.polling) : undefined;
     if (job.status) {
-      const loop = this.pollingLoop(job, Subject, outcome, requestFailed, this.schedule!);
+      const loop = this.pollingLoop(job, Subject, outcome, released(requestFailed), released, this.schedule!);
       names = { ...names, status: loop.statusName, wait: loop.waitName, timedOut: loop.timedOutName, trackId: loop.trackIdName };
     } else {
       // A synchronous API: the submit answer is final, anything but success fails the step.
-      outcome.otherwise(failed);
+      outcome.otherwise(released(failed));
     }
 
-    let entry: sfn.State = submit;
+    let entry: sfn.State = submitEntry;
     if (job.existingJob) {
-      const existing = this.existingJobCheck(job, Subject, submit, outcome, requestFailed);
+      // Found before submitting: no slot is held yet (the slot is taken once the job will be
+      // submitted). Found after a failed submit: the slot taken for that submit is still held.
+      const holdsSlot = job.existingJob.trigger !== 'beforeSubmit';
+      const existing = this.existingJobCheck(job, Subject, submit, holdsSlot ? submit : submitEntry, outcome, holdsSlot ? released(requestFailed) : requestFailed, (terminal, outcome) =>
+        holdsSlot ? released(terminal, outcome) : terminal,
+      );
       if (existing.skip) ends.push(existing.skip);
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
       names = { ...names, findExisting: existing.find.stateId, ...existing.names };
@@ -198,7 +223,8 @@ export class JobPoller extends sfn.StateMachineFragment {
       comment: `At most ${forEach.maxConcurrency} at once.`,
       itemsPath: `$.items.${job.key}`,
       maxConcurrency: forEach.maxConcurrency,
-      itemSelector: { 'item.$': '$$.Map.Item.Value', steps: {} },
+      // With a slot pool each item holds its own slot, named by the item's index.
+      itemSelector: { 'item.$': '$$.Map.Item.Value', steps: {}, ...(this.props.slot ? { [`${ITEM_INDEX_FIELD}.$`]: '$$.Map.Item.Index' } : {}) },
       resultSelector: { 'items.$': `$[*].steps.${job.key}` },
       resultPath: `$.steps.${job.key}`,
     });
@@ -207,14 +233,26 @@ export class JobPoller extends sfn.StateMachineFragment {
     return { start: list, map };
   }
 
-  /** Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. */
-  private existingJobCheck(job: JobSpec, Subject: string, submit: tasks.LambdaInvoke, outcome: sfn.Choice, requestFailed: sfn.Fail) {
+  /**
+   * Find a conflicting unfinished job, then attach to it, wait for it, skip, or fail. `submitEntry`
+   * is where "none running" goes (the slot acquire before the submit, when one is needed);
+   * `released` puts the slot release in front of a terminal state when a slot may be held.
+   */
+  private existingJobCheck(
+    job: JobSpec,
+    Subject: string,
+    submit: tasks.LambdaInvoke,
+    submitEntry: sfn.State,
+    outcome: sfn.Choice,
+    requestFailed: sfn.State,
+    released: (terminal: sfn.State, outcome?: 'success' | 'failure') => sfn.State,
+  ) {
     const existing = job.existingJob!;
     const find = this.invoke('FindExisting', `Find running ${job.subject}`, existing.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, this.itemPayload);
     const decide = new sfn.Choice(this, 'Existing', {
       stateName: `Is another ${job.subject} job running`,
       comment: `Policy when one is: ${existing.policy}.`,
-    }).when(sfn.Condition.isNull('$.existing.id'), submit);
+    }).when(sfn.Condition.isNull('$.existing.id'), submitEntry);
     find.next(decide);
     if (typeof existing.trigger === 'object') {
       submit.addCatch(find, { errors: [existing.trigger.submitError], resultPath: '$.failure' });
@@ -245,7 +283,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       }
       case 'skip':
         skip = new sfn.Pass(this, 'SkipExisting', { stateName: `Skip ${lowerFirst(job.title)} while one runs` });
-        decide.otherwise(skip);
+        decide.otherwise(released(skip, 'success'));
         names.skippedExisting = skip.stateId;
         break;
       case 'fail': {
@@ -254,7 +292,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           error: 'JobConflict',
           cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
         });
-        decide.otherwise(conflict);
+        decide.otherwise(released(conflict));
         names.conflict = conflict.stateId;
         break;
       }
@@ -262,7 +300,14 @@ export class JobPoller extends sfn.StateMachineFragment {
     return { find, skip, names };
   }
 
-  private pollingLoop(job: JobSpec, Subject: string, outcome: sfn.Choice, requestFailed: sfn.Fail, schedule: WaitSchedule) {
+  private pollingLoop(
+    job: JobSpec,
+    Subject: string,
+    outcome: sfn.Choice,
+    requestFailed: sfn.State,
+    released: (terminal: sfn.State) => sfn.State,
+    schedule: WaitSchedule,
+  ) {
     const count = `${JOB_PATH}.poll.count`;
     // Seconds waited so far: the timeout is a budget of waited seconds (see waitSchedule).
     const waited = `${JOB_PATH}.poll.waited`;
@@ -311,7 +356,7 @@ export class JobPoller extends sfn.StateMachineFragment {
         ? `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes.`
         : `${job.title} did not finish within ${this.props.polling.timeoutMinutes} minutes (${schedule.maxPolls} status checks).`,
     });
-    const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, timedOut) : timedOut;
+    const onTimeout: sfn.IChainable = job.stop ? this.stopThen(job, released(timedOut)) : released(timedOut);
 
     const baseSelector = statusSelector(estimates ? '$.Payload.nextCheckSeconds' : undefined);
     const selector = job.statusUpdatesId ? { ...baseSelector, id: sfn.JsonPath.stringAt('$.Payload.id') } : baseSelector;
@@ -353,9 +398,9 @@ export class JobPoller extends sfn.StateMachineFragment {
     call: ReportCall,
     Subject: string,
     outcome: sfn.Choice,
-    done: sfn.Pass,
-    failed: sfn.Fail,
-    requestFailed: sfn.Fail,
+    done: sfn.State,
+    failed: sfn.State,
+    requestFailed: sfn.State,
   ): tasks.LambdaInvoke {
     const status = `${JOB_PATH}.status`;
     const task = this.invoke('Report', call.title ?? `Get ${job.subject} report`, call, statusSelector(), status, requestFailed, {
@@ -381,7 +426,7 @@ export class JobPoller extends sfn.StateMachineFragment {
   }
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
-  private stopThen(job: JobSpec, timedOut: sfn.Fail): sfn.IChainable {
+  private stopThen(job: JobSpec, timedOut: sfn.State): sfn.IChainable {
     const stop = new tasks.LambdaInvoke(this, 'Stop', {
       stateName: `Stop ${job.subject}`,
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',

@@ -16,6 +16,7 @@ import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
 import { JobPoller, type JobStateNames } from './job-poller';
+import type { JobSlotTable } from './job-slots';
 import { pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
 import { PipelineAlerts } from './pipeline-alerts';
@@ -41,6 +42,8 @@ export interface PipelineProps {
   readonly functions: HandlerFunctions;
   /** The stack's key for alert topics. */
   readonly alertsKey: kms.IKey;
+  /** The stack's slot pools; required when the pipeline names a `slotPool`. */
+  readonly jobSlots?: JobSlotTable;
 }
 
 export class Pipeline extends Construct {
@@ -75,8 +78,9 @@ export class Pipeline extends Construct {
       }),
       pipelineName: pipeline.name,
     });
+    const slot = pipeline.slotPool ? { table: props.jobSlots!.table, pool: props.jobSlots!.pool(pipeline.slotPool) } : undefined;
     const pollers = this.jobs.map(
-      (job) => new JobPoller(this, pascal(job.key), { job, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry }),
+      (job) => new JobPoller(this, pascal(job.key), { job, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry, slot }),
     );
     const finish = new sfn.Pass(this, 'Finish', {
       stateName: 'Pipeline finished',
@@ -86,13 +90,14 @@ export class Pipeline extends Construct {
     for (const poller of pollers) chain = chain.next(poller);
     chain = chain.next(finish);
 
-    // Execution timeout: every job's polling budget plus an hour for retries and submits.
-    const jobSeconds = pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0), 0);
+    // Execution timeout: every job's polling budget and slot wait budget, plus an hour for retries and submits.
+    const jobSeconds = pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: `Continuum pipeline '${pipeline.name}' (${pipeline.system})${pipeline.description ? `: ${pipeline.description}` : ''}`,
       definitionBody: sfn.DefinitionBody.fromChainable(chain),
-      timeout: Duration.seconds(jobSeconds + 3600),
+      // Step Functions ends a standard execution after a year whatever the timeout says.
+      timeout: Duration.seconds(Math.min(jobSeconds + 3600, 365 * 24 * 3600)),
       // ERROR level: failures with their data. State data never holds a secret (handlers return
       // ids, states and messages only), so including it is safe and makes failures readable.
       logs: {

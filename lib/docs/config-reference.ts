@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { basePipelineShape, stepDisplayShape } from '../config/common';
 import { pipelineSchema, SYSTEMS } from '../config/schema';
+import { slotPoolSchema } from '../config/slot-pools';
 
 /** The part of JSON Schema that `z.toJSONSchema` emits for our schemas. */
 export interface JsonSchema {
@@ -55,6 +56,8 @@ export interface SystemDoc {
 export interface ConfigReference {
   readonly pipelineFields: FieldRow[];
   readonly stepFields: FieldRow[];
+  /** Fields of a top-level `slotPools` entry. */
+  readonly slotPoolFields: FieldRow[];
   readonly systems: SystemDoc[];
 }
 
@@ -110,7 +113,9 @@ export function configReference(): ConfigReference {
     });
     return { system, title: schema.title ?? titleCase(system), description: schema.description ?? '', fields, kinds };
   });
-  return { pipelineFields, stepFields, systems: docs };
+  const slotPool = jsonSchemaOf(slotPoolSchema);
+  const slotPoolFields = Object.entries(slotPool.properties ?? {}).flatMap(([key, schema]) => rows(key, schema, isRequired(slotPool, key)));
+  return { pipelineFields, stepFields, slotPoolFields, systems: docs };
 }
 
 /** The Markdown inserted between `<!-- config-reference -->` and `<!-- /config-reference -->`. */
@@ -125,6 +130,12 @@ export function configReferenceMarkdown(reference: ConfigReference = configRefer
     'Each entry of `steps` has a `kind`; the optional `name` and `subject` rename its states.',
     '',
     ...table(reference.stepFields),
+    '',
+    '### Slot pools',
+    '',
+    'The top-level `slotPools` list declares tenant-wide job limits; a pipeline joins one with `slotPool: <name>`.',
+    '',
+    ...table(reference.slotPoolFields),
   ];
   for (const system of reference.systems) {
     out.push('', `### ${system.title} (\`system: ${system.system}\`)`, '');

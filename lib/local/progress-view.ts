@@ -111,12 +111,14 @@ export class ProgressModel {
     };
 
     if (event.type === 'StateEntered') {
-      if (role === 'submit' || role === 'findExisting' || role === 'fanOut') start();
+      if (role === 'submit' || role === 'findExisting' || role === 'fanOut' || role === 'acquireSlot') start();
+      if (role === 'submit' && step.note === WAITING_FOR_SLOT) step.note = undefined;
+      if (role === 'slotWait') step.note = WAITING_FOR_SLOT;
       else if (role === 'skipped' && item === undefined) end('skipped', 'skipped');
       else if (role === 'done') {
         if (item === undefined) end('succeeded');
         else if (step.items) step.items.done += 1;
-      } else if (role === 'failed' || role === 'requestFailed' || role === 'timedOut') {
+      } else if (role === 'failed' || role === 'requestFailed' || role === 'timedOut' || role === 'slotWaitTimedOut') {
         const note = failureNote(role, state.input);
         if (item === undefined) end('failed', note);
         else {
@@ -151,9 +153,13 @@ export class ProgressModel {
   }
 }
 
+/** A job of a slot pool whose pool is full (lib/constructs/job-slots.ts). */
+const WAITING_FOR_SLOT = 'waiting for a tenant job slot';
+
 function failureNote(role: string, input: unknown): string {
   const data = input as { failure?: { Error?: string }; job?: { status?: { error?: string | null } } } | undefined;
   if (role === 'timedOut') return 'timed out (JobTimedOut)';
+  if (role === 'slotWaitTimedOut') return 'no tenant job slot (SlotWaitTimedOut)';
   if (role === 'requestFailed') return `request failed${data?.failure?.Error ? `: ${data.failure.Error}` : ''}`;
   return `failed${data?.job?.status?.error ? `: ${data.job.status.error}` : ''}`;
 }

@@ -1,17 +1,20 @@
 /**
  * Executes a synthesized pipeline with aws-local-stepfunctions: each Lambda task is bound to the
  * real handler module in-process (created with the function's environment from the template),
- * the overlap guard's ListExecutions is answered from this process's own running executions, and
- * every event is kept as the execution history.
+ * the overlap guard's ListExecutions is answered from this process's own running executions, the
+ * tenant job slot tasks (direct DynamoDB integrations) run against a local DynamoDB (dynalite),
+ * and every event is kept as the execution history.
  */
 import './polyfill';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
+import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { CONTINUUM_METRICS, jobDurations } from '../../lambdas/metrics/job-durations';
 import { setLogSink } from '../../lambdas/shared/logger';
+import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
 /** A Step Functions-like history event (the library's event log, kept as plain data). */
@@ -70,6 +73,9 @@ export interface MetricDatum {
 export interface CleanupReport {
   readonly stopped: string[];
   readonly failed: Array<{ jobId: string; error: string }>;
+  /** Pipelines of a slot pool: tenant job slots the execution still held, released (holder ids), and those that could not be. */
+  readonly releasedSlots?: string[];
+  readonly slotsNotReleased?: Array<{ holder: string; error: string }>;
 }
 
 export interface LocalRunOptions {
@@ -89,6 +95,8 @@ export interface LocalRunOptions {
   readonly onEvent?: (event: HistoryEvent, run: RunningExecution) => void;
   /** Environment variables added to every handler (e.g. provider-specific endpoints). */
   readonly environment?: Record<string, string>;
+  /** DynamoDB endpoint for the state machine's DynamoDB tasks (tenant job slots), e.g. a dynalite server. */
+  readonly dynamoDbEndpoint?: string;
 }
 
 /** The executions of this process that are still running, by state machine ARN. */
@@ -125,6 +133,9 @@ export interface RunningExecution {
 
 const defaultRegistry = new ExecutionRegistry();
 
+/** The longest delay Node's setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type LocalHandler = (event: unknown, context: Context) => Promise<unknown>;
 type HandlerModule = { createHandler: (env?: HandlerEnvironment) => LocalHandler };
 
@@ -142,9 +153,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
-  const machine = new StateMachine(structuredClone(pipeline.definition) as unknown as StateMachineDefinition, {
+  const definition = structuredClone(pipeline.definition);
+  // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
+  // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
+  if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
     validationOptions: { checkPaths: true, checkArn: true },
   });
   const startDate = Date.now();
@@ -157,6 +172,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     context: {
       Execution: { Id: executionArn, Name: executionName, StartTime: new Date(startDate).toISOString(), Input: input as never },
       StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineName },
+      // aws-local-stepfunctions has no `$$.State`; the context object is read when a state's
+      // parameters and result selector are evaluated, i.e. as the state runs, so "now" stands in.
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
     },
   });
 
@@ -189,8 +211,12 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     await consumeEvents.catch(() => undefined);
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
-    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running.
-    const cleanup = report.status === 'SUCCEEDED' ? { stopped: [], failed: [] } : await stopUnfinishedJobs(history, invokeFunction);
+    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running,
+    // then releases the tenant job slots it still holds.
+    const cleanup =
+      report.status === 'SUCCEEDED'
+        ? { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) }
+        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))) };
     // Like the deployed run-metrics function: a successful run publishes its job durations.
     if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
     restoreSink();
@@ -241,6 +267,10 @@ function taskBindings(
     }
   };
 
+  // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
+  // DynamoDB calls in flight, or it could read the pool before that slot is taken.
+  const inFlight = new Set<Promise<unknown>>();
+  const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
     if (state.Type !== 'Task') continue;
@@ -255,6 +285,14 @@ function taskBindings(
       bindings[name] = async (input) => {
         const { StateMachineArn, MaxResults } = input as { StateMachineArn: string; MaxResults?: number };
         return { Executions: registry.list(StateMachineArn, MaxResults ?? 100) };
+      };
+    } else if (dynamoDbAction(resource)) {
+      const call = dynamoDbTask(options.dynamoDbEndpoint, dynamoDbAction(resource)!, name);
+      bindings[name] = (input) => {
+        const answer = call(input);
+        inFlight.add(answer);
+        void answer.catch(() => undefined).finally(() => inFlight.delete(answer));
+        return answer;
       };
     } else if (resource.endsWith(':states:::aws-sdk:cloudwatch:putMetricData')) {
       bindings[name] = async (input) => {
@@ -280,13 +318,16 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
-async function stopUnfinishedJobs(history: HistoryEvent[], invoke: (functionArn: string, payload: unknown) => Promise<unknown>): Promise<CleanupReport> {
+async function stopUnfinishedJobs(
+  history: HistoryEvent[],
+  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
+): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
   const states = history.flatMap((e) => (e.type === 'StateEntered' ? [e.state?.input] : e.type === 'StateExited' ? [e.state?.output] : []));
-  const report: CleanupReport = { stopped: [], failed: [] };
+  const report: Pick<CleanupReport, 'stopped' | 'failed'> = { stopped: [], failed: [] };
   for (const job of unfinishedJobs(states)) {
     try {
       await invoke(job.FunctionName, job.Payload);
@@ -308,6 +349,15 @@ function durationMetrics(pipelineName: string, history: HistoryEvent[]): MetricD
     dimensions: { Pipeline: pipelineName, Step: step },
     value: seconds,
   }));
+}
+
+/** The slot release of the deployed cleaner, against the local DynamoDB. */
+async function releaseSlots(options: LocalRunOptions, executionArn: string): Promise<Pick<CleanupReport, 'releasedSlots' | 'slotsNotReleased'>> {
+  const slots = options.pipeline.slotPool;
+  if (!slots) return {};
+  if (!options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [{ holder: `${slots.pool}/${executionArn}#*`, error: 'no DynamoDB endpoint' }] };
+  const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint), slots.tableName, [slots.pool], executionArn);
+  return { releasedSlots: result.released, slotsNotReleased: result.failed };
 }
 
 function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {
@@ -417,7 +467,7 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     const id = `${job.key}#${event.index ?? ''}`;
     let step = steps.get(id);
     if (!step) {
-      if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting') continue;
+      if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting' && role !== 'acquireSlot') continue;
       step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
       steps.set(id, step);
     }
@@ -437,6 +487,7 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
       step.polls = data.job.poll?.count ?? step.polls;
     }
     if (role === 'timedOut' && event.type === 'StateEntered') step.finalState = 'TIMED_OUT';
+    if (role === 'slotWaitTimedOut' && event.type === 'StateEntered') step.finalState = 'SLOT_WAIT_TIMED_OUT';
     if (role === 'requestFailed' && event.type === 'StateEntered') step.finalState = 'REQUEST_FAILED';
   }
   return [...steps.values()];

@@ -1,14 +1,25 @@
 /**
  * A local environment for running pipelines: the app synthesized once, a stand-in Secrets
- * Manager holding the given secrets, and a registry of running executions (overlap guard).
+ * Manager holding the given secrets, a registry of running executions (overlap guard) and, when
+ * the config has slot pools, a local DynamoDB (dynalite) holding the template's slot table.
  */
 import { forgetSecretsFrom } from '../../lambdas/shared/secret';
+import type { SlotPoolState } from '../../lambdas/cleanup/job-slots';
 import type { LoadedConfig } from '../config/load';
+import { createSlotTable, LocalDynamoDb, readLocalSlotPool } from './dynamodb';
 import { LocalSecretsManager } from './secrets-server';
 import { ExecutionRegistry, startLocalExecution, type LocalRunOptions, type RunningExecution, type RunReport } from './runner';
 import { synthesizeForLocalRun, type SynthesizedApp, type SynthesizedPipeline } from './synthesized';
 
-export type SessionRunOptions = Omit<LocalRunOptions, 'pipeline' | 'secretsEndpoint' | 'registry'>;
+export type SessionRunOptions = Omit<LocalRunOptions, 'pipeline' | 'secretsEndpoint' | 'registry' | 'dynamoDbEndpoint'>;
+
+export interface SessionOptions {
+  /**
+   * A DynamoDB endpoint to use for the slot table instead of starting dynalite (the table is
+   * created there when missing).
+   */
+  readonly dynamoDbEndpoint?: string;
+}
 
 export class LocalSession {
   readonly registry = new ExecutionRegistry();
@@ -17,14 +28,29 @@ export class LocalSession {
     readonly app: SynthesizedApp,
     readonly secrets: LocalSecretsManager,
     private readonly secretsEndpoint: string,
+    /** Where the slot table lives, when the config has slot pools. */
+    readonly dynamoDbEndpoint?: string,
+    private readonly dynamoDb?: LocalDynamoDb,
   ) {}
 
-  /** Synthesize `config` and start the secrets stand-in with `secrets` (name → value). */
-  static async open(config: LoadedConfig, secrets: Record<string, unknown>): Promise<LocalSession> {
+  /**
+   * Synthesize `config` and start the secrets stand-in with `secrets` (name → value); with slot
+   * pools, start dynalite (or use `options.dynamoDbEndpoint`) and create the slot table.
+   */
+  static async open(config: LoadedConfig, secrets: Record<string, unknown>, options: SessionOptions = {}): Promise<LocalSession> {
     const app = synthesizeForLocalRun(config);
     const server = new LocalSecretsManager(secrets);
     const endpoint = await server.start();
-    return new LocalSession(app, server, endpoint);
+    if (!app.slotTable) return new LocalSession(app, server, endpoint);
+    const dynamoDb = options.dynamoDbEndpoint ? undefined : await LocalDynamoDb.start();
+    const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamoDb!.endpoint;
+    try {
+      await createSlotTable(dynamoDbEndpoint, app.slotTable);
+    } catch (error) {
+      await Promise.all([server.stop(), dynamoDb?.stop()]);
+      throw error;
+    }
+    return new LocalSession(app, server, endpoint, dynamoDbEndpoint, dynamoDb);
   }
 
   pipeline(name: string): SynthesizedPipeline {
@@ -34,17 +60,29 @@ export class LocalSession {
   }
 
   start(name: string, options: SessionRunOptions = {}): RunningExecution {
-    return startLocalExecution({ ...options, pipeline: this.pipeline(name), secretsEndpoint: this.secretsEndpoint, registry: this.registry });
+    return startLocalExecution({
+      ...options,
+      pipeline: this.pipeline(name),
+      secretsEndpoint: this.secretsEndpoint,
+      registry: this.registry,
+      ...(this.dynamoDbEndpoint ? { dynamoDbEndpoint: this.dynamoDbEndpoint } : {}),
+    });
   }
 
   run(name: string, options: SessionRunOptions = {}): Promise<RunReport> {
     return this.start(name, options).done;
   }
 
+  /** A slot pool as the table holds it now: count, limit and holders. */
+  async slotPool(pool: string): Promise<SlotPoolState> {
+    if (!this.app.slotTable || !this.dynamoDbEndpoint) throw new Error('this session has no slot pools (no pipeline names a slotPool)');
+    return readLocalSlotPool(this.dynamoDbEndpoint, this.app.slotTable.tableName, pool);
+  }
+
   async close(): Promise<void> {
     // Handlers cached the secrets with a timer that re-reads them from this endpoint later.
     forgetSecretsFrom(this.secretsEndpoint);
-    await this.secrets.stop();
+    await Promise.all([this.secrets.stop(), this.dynamoDb?.stop()]);
   }
 }
 

@@ -7,7 +7,9 @@
 import { buildApp } from '../app';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
+import { JOB_SLOTS_METADATA } from '../constructs/job-slots';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
+import type { LocalSlotTable } from './dynamodb';
 
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
@@ -29,6 +31,8 @@ export interface SynthesizedPipeline {
   readonly jobs: readonly JobMetadata[];
   /** By placeholder function ARN (what a task's `FunctionName` holds). */
   readonly functions: ReadonlyMap<string, LocalFunction>;
+  /** The slot pool the pipeline's jobs hold slots of, and the table it lives in. */
+  readonly slotPool?: { readonly tableName: string; readonly pool: string };
 }
 
 export interface AslDefinition {
@@ -48,6 +52,8 @@ export interface SynthesizedApp {
   /** Every stack's template (more than one when the pipelines do not fit one stack). */
   readonly templates: readonly CfnTemplate[];
   readonly pipelines: ReadonlyMap<string, SynthesizedPipeline>;
+  /** The slot pools' table, when some pipeline joins a pool. */
+  readonly slotTable?: LocalSlotTable;
 }
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
@@ -57,7 +63,19 @@ export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string):
   const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
   // Each stack is read on its own: its state machines invoke only its own functions.
   const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config)]));
-  return { template: templates[0], templates, pipelines };
+  const slotTable = templates.map(slotTableOf).find((table) => table !== undefined);
+  return { template: templates[0], templates, pipelines, ...(slotTable ? { slotTable } : {}) };
+}
+
+/** The table holding the slot pools (marked with its metadata), if the template has one. */
+export function slotTableOf(template: CfnTemplate): LocalSlotTable | undefined {
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const metadata = resource.Metadata?.[JOB_SLOTS_METADATA] as { pools?: string[] } | undefined;
+    if (resource.Type !== 'AWS::DynamoDB::Table' || !metadata) continue;
+    const properties = resource.Properties as { KeySchema: LocalSlotTable['keySchema']; AttributeDefinitions: LocalSlotTable['attributeDefinitions'] };
+    return { tableName: logicalId, pools: metadata.pools ?? [], keySchema: properties.KeySchema, attributeDefinitions: properties.AttributeDefinitions };
+  }
+  return undefined;
 }
 
 export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<string, SynthesizedPipeline> {
@@ -70,6 +88,7 @@ export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<st
     functions.set(functionArn(logicalId), { logicalId, handlerId, environment });
   }
 
+  const slotTable = slotTableOf(template);
   const pipelines = new Map<string, SynthesizedPipeline>();
   for (const resource of Object.values(template.Resources)) {
     const name = resource.Metadata?.[METADATA.pipeline];
@@ -86,6 +105,7 @@ export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<st
       definition,
       jobs: resource.Metadata?.[METADATA.jobs] as JobMetadata[],
       functions: used,
+      ...(pipelineConfig.slotPool && slotTable ? { slotPool: { tableName: slotTable.tableName, pool: pipelineConfig.slotPool } } : {}),
     });
   }
   return pipelines;
