@@ -36,7 +36,9 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
 
   // Measure with every pipeline in one stack (no bundling: constructs only). When they fit, that
   // is the app (unless bundles are wanted); otherwise place them and build again.
-  const trial = newApp(options, false);
+  // autoSynth off: under the CDK CLI an unsynthesized App writes its assembly at exit, which
+  // would replace the real one (bundles included) with this trial's.
+  const trial = newApp(options, false, { autoSynth: false });
   const whole = new ContinuumStack(trial, name, { config, description: description(config) });
   const measure = measureStack(whole);
   if (fits(measure.total) && options.bundle === false) return { app: trial, stack: whole, stacks: [whole], config };
@@ -51,9 +53,10 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   return { app, stack: stacks[0], stacks, config };
 }
 
-function newApp(options: BuildAppOptions, bundle: boolean): App {
+function newApp(options: BuildAppOptions, bundle: boolean, extra: AppProps = {}): App {
   return new App({
     ...options.appProps,
+    ...extra,
     context: {
       ...options.appProps?.context,
       ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
