@@ -4,7 +4,8 @@
  *
  * Pipelines that do not fit one CloudFormation stack (500 resources, 1 MB template) are spread
  * over several: `Continuum`, `Continuum-2`, ... (see lib/stack-plan.ts). Each stack is complete
- * on its own (its own copies of the shared handler functions, its own execution cleanup).
+ * on its own (its own copies of the shared handler functions, its own execution cleanup), except
+ * for the tenant job slot table: slot pools span stacks, so the first stack holds it for all.
  */
 import { App, type AppProps } from 'aws-cdk-lib';
 import { loadConfig, type LoadedConfig } from './config/load';
@@ -45,11 +46,14 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
 
   const plan = fits(measure.total) ? [config.pipelines.map((p) => p.name)] : planStacks(measure);
   const app = newApp(options, options.bundle !== false);
-  const stacks = plan.map((names, index) => {
+  const stacks: ContinuumStack[] = [];
+  for (const [index, names] of plan.entries()) {
     const pipelines = config.pipelines.filter((p) => names.includes(p.name));
     const part = plan.length > 1 ? ` (part ${index + 1} of ${plan.length})` : '';
-    return new ContinuumStack(app, stackNameFor(name, index), { config, pipelines, description: description(config) + part });
-  });
+    // Slot pools count in one table, the first stack's: the others reference it (a CloudFormation
+    // export, so they deploy after it and it cannot be deleted while they use it).
+    stacks.push(new ContinuumStack(app, stackNameFor(name, index), { config, pipelines, description: description(config) + part, sharedJobSlots: stacks[0]?.jobSlots }));
+  }
   return { app, stack: stacks[0], stacks, config };
 }
 

@@ -18,6 +18,12 @@ export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
   /** The pipelines this stack holds (default: every pipeline of the config). */
   readonly pipelines?: LoadedConfig['pipelines'];
+  /**
+   * The slot table of another stack of the app (the first): a slot pool spans every stack its
+   * pipelines were placed in, so they must count in one table. Without it, the stack creates the
+   * table when any pipeline of the config joins a pool.
+   */
+  readonly sharedJobSlots?: JobSlotTable;
 }
 
 export class ContinuumStack extends Stack {
@@ -27,7 +33,7 @@ export class ContinuumStack extends Stack {
   readonly dashboard: OperationsDashboard;
   /** Present when some pipeline has jobs that can be stopped or holds tenant job slots. */
   readonly cleanup?: ExecutionCleanup;
-  /** The slot pools' table, present when some pipeline names a `slotPool`. */
+  /** The slot pools' table (this stack's, or the first stack's), present when some pipeline of the config names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
@@ -40,7 +46,8 @@ export class ContinuumStack extends Stack {
         new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
       );
     }
-    if (props.config.pipelines.some((p) => p.slotPool)) this.jobSlots = new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] });
+    this.jobSlots =
+      props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const pipelines = new Map<string, Pipeline>();
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
       pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
@@ -52,11 +59,12 @@ export class ContinuumStack extends Stack {
     });
 
     const stopFunctions = [...pipelines.values()].flatMap((p) => p.stopFunctions);
-    if (stopFunctions.length > 0 || this.jobSlots) {
+    const holdsSlots = (props.pipelines ?? props.config.pipelines).some((p) => p.slotPool);
+    if (stopFunctions.length > 0 || holdsSlots) {
       this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stopFunctions,
-        jobSlots: this.jobSlots,
+        jobSlots: holdsSlots ? this.jobSlots : undefined,
       });
     }
   }

@@ -44,7 +44,10 @@ export interface AslDefinition {
 export type AslState = Record<string, unknown> & { Type: string };
 
 type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
-export type CfnTemplate = { Resources: Record<string, CfnResource> };
+export type CfnTemplate = { Resources: Record<string, CfnResource>; Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }> };
+
+/** Values other stacks of the app export, by export name (what `Fn::ImportValue` names). */
+export type CfnExports = ReadonlyMap<string, unknown>;
 
 export interface SynthesizedApp {
   /** The first stack's template. */
@@ -61,10 +64,21 @@ export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string):
   const { app, stacks } = buildApp({ config, stackName, bundle: false });
   const assembly = app.synth();
   const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
-  // Each stack is read on its own: its state machines invoke only its own functions.
-  const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config)]));
+  // Each stack is read on its own: its state machines invoke only its own functions. The slot
+  // table is the first stack's; the others import it.
   const slotTable = templates.map(slotTableOf).find((table) => table !== undefined);
+  const exports = exportsOf(templates);
+  const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config, { exports, slotTable })]));
   return { template: templates[0], templates, pipelines, ...(slotTable ? { slotTable } : {}) };
+}
+
+/** Every export of the templates, by name. */
+export function exportsOf(templates: readonly CfnTemplate[]): Map<string, unknown> {
+  const exports = new Map<string, unknown>();
+  for (const template of templates) {
+    for (const output of Object.values(template.Outputs ?? {})) if (output.Export) exports.set(flatten(output.Export.Name), output.Value);
+  }
+  return exports;
 }
 
 /** The table holding the slot pools (marked with its metadata), if the template has one. */
@@ -78,17 +92,23 @@ export function slotTableOf(template: CfnTemplate): LocalSlotTable | undefined {
   return undefined;
 }
 
-export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<string, SynthesizedPipeline> {
+export function pipelinesOf(
+  template: CfnTemplate,
+  config: LoadedConfig,
+  /** Other stacks' exports and the app's slot table, when the app has several stacks. */
+  app: { readonly exports?: CfnExports; readonly slotTable?: LocalSlotTable } = {},
+): Map<string, SynthesizedPipeline> {
+  const exports = app.exports ?? new Map<string, unknown>();
   const functions = new Map<string, LocalFunction>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const handlerId = resource.Metadata?.[METADATA.handler];
     if (resource.Type !== 'AWS::Lambda::Function' || typeof handlerId !== 'string') continue;
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
-    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : flatten(v)]));
+    const environment = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : flatten(v, exports)]));
     functions.set(functionArn(logicalId), { logicalId, handlerId, environment });
   }
 
-  const slotTable = slotTableOf(template);
+  const slotTable = app.slotTable ?? slotTableOf(template);
   const pipelines = new Map<string, SynthesizedPipeline>();
   for (const resource of Object.values(template.Resources)) {
     const name = resource.Metadata?.[METADATA.pipeline];
@@ -96,7 +116,7 @@ export function pipelinesOf(template: CfnTemplate, config: LoadedConfig): Map<st
     const pipelineConfig = config.pipelines.find((p) => p.name === name);
     if (!pipelineConfig) throw new Error(`template has a state machine for unknown pipeline '${name}'`);
     const stateMachineName = String(resource.Properties?.StateMachineName);
-    const definition = JSON.parse(flatten(resource.Properties?.DefinitionString)) as AslDefinition;
+    const definition = JSON.parse(flatten(resource.Properties?.DefinitionString, exports)) as AslDefinition;
     const used = new Map([...functions].filter(([arn]) => JSON.stringify(definition).includes(arn)));
     pipelines.set(name, {
       config: pipelineConfig,
@@ -115,15 +135,23 @@ export function functionArn(logicalId: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 }
 
-/** Resolve a CloudFormation value (`Fn::Join`, `Ref`, `Fn::GetAtt`) to a string. */
-export function flatten(value: unknown): string {
+/**
+ * Resolve a CloudFormation value (`Fn::Join`, `Ref`, `Fn::GetAtt`, and `Fn::ImportValue` of
+ * another stack's export) to a string.
+ */
+export function flatten(value: unknown, exports: CfnExports = new Map()): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value && typeof value === 'object') {
     const node = value as Record<string, unknown>;
     if ('Fn::Join' in node) {
       const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
-      return parts.map(flatten).join(separator);
+      return parts.map((part) => flatten(part, exports)).join(separator);
+    }
+    if ('Fn::ImportValue' in node) {
+      const name = flatten(node['Fn::ImportValue'], exports);
+      if (!exports.has(name)) throw new Error(`cannot flatten an import of '${name}': no stack of the app exports it`);
+      return flatten(exports.get(name), exports);
     }
     if ('Ref' in node) return pseudoParameter(String(node.Ref));
     if ('Fn::GetAtt' in node) {
