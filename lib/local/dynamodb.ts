@@ -40,6 +40,10 @@ export class LocalDynamoDb {
     // dynalite is a development dependency: loaded only when a local run needs DynamoDB.
     const { default: dynalite } = await import('dynalite');
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    // Node closes idle keep-alive sockets after 5 s while the SDK's agent keeps them with no idle
+    // limit: a request sent as the server closes its socket fails with a reset. A slot task idle for
+    // ~5 s (a job polling) would then hit it; DynamoDB's own endpoints keep connections far longer.
+    server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -55,12 +59,17 @@ export class LocalDynamoDb {
 
 const clients = new Map<string, DynamoDBClient>();
 
-/** One client per endpoint, with dummy credentials; no SDK retries (the state machine's Retry decides). */
-export function localDynamoDbClient(endpoint: string): DynamoDBClient {
-  let client = clients.get(endpoint);
+/**
+ * One client per endpoint and retry mode, with dummy credentials. State machine tasks get no SDK
+ * retries (their Retry decides, as on AWS); `sdkRetries` is the SDK's default (3 attempts), what the
+ * deployed cleaner Lambda uses, so a dropped keep-alive socket does not leave a slot held.
+ */
+export function localDynamoDbClient(endpoint: string, options: { sdkRetries?: boolean } = {}): DynamoDBClient {
+  const key = `${options.sdkRetries ? 'retrying' : 'single'} ${endpoint}`;
+  let client = clients.get(key);
   if (!client) {
-    client = new DynamoDBClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    clients.set(endpoint, client);
+    client = new DynamoDBClient({ endpoint, region: 'us-east-1', ...(options.sdkRetries ? {} : { maxAttempts: 1 }), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    clients.set(key, client);
   }
   return client;
 }

@@ -356,7 +356,7 @@ async function releaseSlots(options: LocalRunOptions, executionArn: string): Pro
   const slots = options.pipeline.slotPool;
   if (!slots) return {};
   if (!options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [{ holder: `${slots.pool}/${executionArn}#*`, error: 'no DynamoDB endpoint' }] };
-  const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint), slots.tableName, [slots.pool], executionArn);
+  const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint, { sdkRetries: true }), slots.tableName, [slots.pool], executionArn);
   return { releasedSlots: result.released, slotsNotReleased: result.failed };
 }
 
