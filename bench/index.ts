@@ -9,7 +9,7 @@ import './quiet';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { BUNDLE_TARGETS, benchBundles, type BundlesBench } from './bundles';
-import { benchPolling, STRATEGIES, type PollingComparison, type PollingRun } from './polling';
+import { APIS, benchPolling, STRATEGIES, type PollingComparison, type PollingRun } from './polling';
 import { benchSynth, type SynthResult } from './synth';
 
 const SECTIONS = ['polling', 'bundles', 'synth'] as const;
@@ -40,7 +40,7 @@ const results: {
 };
 
 if (only.includes('polling')) {
-  log('Polling: local executor + Tamr Mastering simulator on a virtual clock ...');
+  log('Polling: local executor + Tamr Mastering and Crossing Minds simulators on a virtual clock ...');
   results.polling = await benchPolling(log);
   printPolling(results.polling);
 }
@@ -66,12 +66,14 @@ process.exit(0);
 
 function printPolling(comparisons: PollingComparison[]): void {
   print('\n## Polling: one job, from submit to the next step (simulated seconds)\n');
-  print(`${STRATEGIES.fixed.label}: every 30 s, as the seeds poll. ${STRATEGIES.adaptive.label}: wait 10 % of the time the job has run, 5 s to 300 s.`);
+  print(`${STRATEGIES.fixed.label}: every 30 s, as the seeds poll. ${STRATEGIES.adaptive.label}: wait 10 % of the time the job has run, 5 s to 300 s,`);
+  print('or, where the API reports progress, as long as the pace between two readings says the job still needs.');
   print('Both with a 300-minute timeout so the 4-hour job can finish. One single-step pipeline (overlap guard, submit, polling loop, done).');
   print('Detection latency: measured for a job of exactly that length (round lengths fall on a fixed-30 s check, hence 0),');
-  print('and worst case: the wait before the detecting check, i.e. the latency had the job finished just after the previous check.');
+  print('and worst case: the wait before the detecting check, i.e. the latency had the job finished just after the previous check');
+  print('(a bound for a blind schedule; checks placed from progress are judged by the measured latency).');
   for (const c of comparisons) {
-    print(`\n### ${c.duration} job\n`);
+    print(`\n### ${APIS[c.api].label}: ${c.duration} job\n`);
     const row = (label: string, pick: (r: PollingRun) => number, ratio: number | null, digits = 0) =>
       [label, pick(c.fixed).toFixed(digits), pick(c.adaptive).toFixed(digits), ratio === null ? '–' : ratio.toFixed(2)];
     const worstRatio = c.adaptive.worstLatencySeconds / c.fixed.worstLatencySeconds;
@@ -92,21 +94,24 @@ function printPolling(comparisons: PollingComparison[]): void {
     print(
       `\n(b) transitions per job-hour ≤ 25 % of (a): ${mark(c.targets.transitions)} ${transitions}; ` +
         `latency ≤ ${c.targets.latencyAllowanceSeconds} s (10 % of ${c.durationSeconds} s, at most the max interval): ${mark(c.targets.latency)} ` +
-        `${c.adaptive.latencySeconds} s measured, ${c.adaptive.worstLatencySeconds} s worst case` +
+        `${c.adaptive.latencySeconds} s measured` +
+        (c.estimates ? '' : `, ${c.adaptive.worstLatencySeconds} s worst case`) +
         (c.fixed.clockConsistent && c.adaptive.clockConsistent ? '' : '  [!] checks off the schedule: virtual clock inconsistent'),
     );
   }
-  const transitionsMet = comparisons.filter((c) => c.targets.transitions).map((c) => c.duration);
-  results.targets.push({
-    target: '(b) transitions per job-hour ≤ 25 % of fixed 30 s polling',
-    met: transitionsMet.length === comparisons.length,
-    detail: comparisons.map((c) => `${c.duration}: ${(c.ratio.stateTransitions * 100).toFixed(0)} %`).join(', '),
-  });
-  results.targets.push({
-    target: '(b) detection latency ≤ 10 % of the job run time (capped by the max interval), worst case',
-    met: comparisons.every((c) => c.targets.latency),
-    detail: comparisons.map((c) => `${c.duration}: ${c.adaptive.worstLatencySeconds} s ≤ ${c.targets.latencyAllowanceSeconds} s`).join(', '),
-  });
+  for (const api of Object.keys(APIS) as Array<keyof typeof APIS>) {
+    const rows = comparisons.filter((c) => c.api === api);
+    results.targets.push({
+      target: `(b) transitions per job-hour ≤ 25 % of fixed 30 s polling: ${APIS[api].label}`,
+      met: rows.every((c) => c.targets.transitions),
+      detail: rows.map((c) => `${c.duration}: ${(c.ratio.stateTransitions * 100).toFixed(0)} %`).join(', '),
+    });
+    results.targets.push({
+      target: `(b) detection latency ≤ 10 % of the job run time (capped by the max interval), ${rows[0]?.estimates ? 'measured' : 'worst case'}: ${APIS[api].label}`,
+      met: rows.every((c) => c.targets.latency),
+      detail: rows.map((c) => `${c.duration}: ${c.estimates ? c.adaptive.latencySeconds : c.adaptive.worstLatencySeconds} s ≤ ${c.targets.latencyAllowanceSeconds} s`).join(', '),
+    });
+  }
 }
 
 function printBundles({ bundles, baseline, commonJsVariant }: BundlesBench): void {

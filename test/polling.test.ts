@@ -11,7 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { clampWait, nextCheckFromProgress, progressShare, withNextCheck } from '../lambdas/shared/next-check';
+import { clampWait, nextCheckFromPace, progressMark, progressShare, withNextCheck, type NextCheckRequest } from '../lambdas/shared/next-check';
 import { running } from '../lambdas/shared/job-result';
 import type { Polling } from '../lib/config/common';
 import { JobPoller } from '../lib/constructs/job-poller';
@@ -126,16 +126,21 @@ describe('the polling loop', () => {
   it('waits as long as an estimating status handler says, and follows the schedule when it has no estimate', async () => {
     const definition = loopDefinition(DEFAULTS, true);
     expect(aslValidator(structuredClone(definition) as never, { checkPaths: true, checkArn: true }).isValid).toBe(true);
-    // A 20-minute job reporting linear progress from the second check on.
+    // A 20-minute job that queues for 60 s, then reports linear progress: the handler keeps each
+    // reading in the summary and estimates from the pace between the last two.
     const run = await runLoop(definition, 1200, (payload) => {
-      const request = payload.nextCheck as { minSeconds: number; maxSeconds: number; elapsedSeconds: number };
-      return { nextCheckSeconds: request.elapsedSeconds < 10 ? null : nextCheckFromProgress(request.elapsedSeconds / 1200, request) };
+      const request = payload.nextCheck as NextCheckRequest;
+      const done = request.elapsedSeconds < 60 ? null : (request.elapsedSeconds - 60) / 1140;
+      return { summary: progressMark(done, request), nextCheckSeconds: nextCheckFromPace(done, request) };
     });
     expect(run.status).toBe('SUCCEEDED');
-    // The handler gets the pipeline's bounds and the time waited so far.
-    expect(run.statusPayloads[0]).toEqual({ jobId: 'job-1', nextCheck: { minSeconds: 5, maxSeconds: 300, elapsedSeconds: 5 } });
-    // No estimate yet: 5 s, 5 s. Then (1200 − t) s clamped to 300 s, until the job is due.
-    expect(run.waits).toEqual([5, 5, 300, 300, 300, 290]);
+    // The handler gets the pipeline's bounds, the time waited so far, and the previous answer's summary.
+    expect(run.statusPayloads[0]).toEqual({ jobId: 'job-1', nextCheck: { minSeconds: 5, maxSeconds: 300, elapsedSeconds: 5, previous: null } });
+    expect(run.statusPayloads.at(-1)!.nextCheck).toMatchObject({ previous: { progressDone: expect.any(Number), progressAtSeconds: expect.any(Number) } });
+    // The schedule until two readings give a pace (the checks at 60 and 66 s, while it queues the
+    // share is unknown), then the remaining 1134 s at that pace, in waits of at most 300 s.
+    expect(run.waits).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 300, 300, 300, 234]);
+    expect(run.waits.reduce((a, b) => a + b, 0)).toBe(1200);
     expect(run.states).toContain('Schedule model check from its progress');
     // The schedule alone checks 45 times for the same job.
     expect(checkTimes(waitSchedule(DEFAULTS), 1200)).toHaveLength(45);
@@ -154,14 +159,27 @@ describe('the polling loop', () => {
 describe('next-check estimates', () => {
   const request = { minSeconds: 5, maxSeconds: 300, elapsedSeconds: 120 };
 
-  it('extrapolate the remaining time from the share done, clamped to the pipeline intervals', () => {
-    expect(nextCheckFromProgress(0.5, request)).toBe(120);
-    expect(nextCheckFromProgress(0.75, request)).toBe(40);
-    expect(nextCheckFromProgress(0.99, request)).toBe(5);
-    expect(nextCheckFromProgress(0.1, request)).toBe(300);
-    for (const unknown of [null, undefined, 0, 1, Number.NaN]) expect(nextCheckFromProgress(unknown, request)).toBeNull();
-    expect(nextCheckFromProgress(0.5, undefined)).toBeNull();
+  it('extrapolate the remaining time from the pace between two readings, clamped to the pipeline intervals', () => {
+    // 40 % done 60 s ago, 50 % now: 10 % a minute, so the other half takes 300 s.
+    const at = (elapsedSeconds: number, previous: NextCheckRequest['previous']) => ({ ...request, elapsedSeconds, previous });
+    expect(nextCheckFromPace(0.5, at(120, { progressDone: 0.4, progressAtSeconds: 60 }))).toBe(300);
+    expect(nextCheckFromPace(0.9, at(120, { progressDone: 0.6, progressAtSeconds: 60 }))).toBe(20);
+    expect(nextCheckFromPace(0.999, at(120, { progressDone: 0.5, progressAtSeconds: 60 }))).toBe(5);
+    expect(nextCheckFromPace(0.2, at(120, { progressDone: 0.1, progressAtSeconds: 60 }))).toBe(300);
+    // One reading is not a pace: a job that queued before it started would be checked late.
+    expect(nextCheckFromPace(0.5, at(120, null))).toBeNull();
+    expect(nextCheckFromPace(0.5, at(120, { progressDone: null, progressAtSeconds: null }))).toBeNull();
+    // No progress since, progress that restarted, finished, unknown: follow the schedule.
+    for (const previousDone of [0.5, 0.7]) expect(nextCheckFromPace(0.5, at(120, { progressDone: previousDone, progressAtSeconds: 60 }))).toBeNull();
+    for (const unknown of [null, undefined, 1, Number.NaN]) expect(nextCheckFromPace(unknown, at(120, { progressDone: 0.4, progressAtSeconds: 60 }))).toBeNull();
+    expect(nextCheckFromPace(0.5, undefined)).toBeNull();
     expect(clampWait(12.2, request)).toBe(13);
+  });
+
+  it('keep the reading in the summary for the next check', () => {
+    expect(progressMark(0.25, request)).toEqual({ progressDone: 0.25, progressAtSeconds: 120 });
+    expect(progressMark(null, request)).toEqual({});
+    expect(progressMark(0.25, undefined)).toEqual({});
   });
 
   it('read the share from progress counters or a percentage in the message', () => {

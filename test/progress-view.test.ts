@@ -205,3 +205,14 @@ describe('formatElapsed', () => {
     expect(formatElapsed(-5)).toBe('0.0s');
   });
 });
+
+describe('a status line', () => {
+  it('shows the job\'s counts and progress message, not the reading kept for the next estimate', () => {
+    const job = (summary: Record<string, unknown> | null) => ({ job: { id: 't1', status: { state: 'RUNNING', outcome: 'running', summary }, poll: { count: 2 } } });
+    const event = (summary: Record<string, unknown>): HistoryEvent =>
+      ({ type: 'StateExited', timestamp: 2500, state: { name: 'Get reco export task status', type: 'Task', input: job(null), output: job(summary) } }) as unknown as HistoryEvent;
+
+    const line = progressLine(event({ taskName: 'reco_export', progress: 'uploading 46%', progressDone: 0.46, progressAtSeconds: 60, rows: 40 }), 0);
+    expect(line).toBe(`   2.5s • ${'Get reco export task status'.padEnd(38)} id t1  RUNNING  (check 2)  rows=40 "uploading 46%"`);
+  });
+});

@@ -11,13 +11,17 @@
  *   the list (newer ones go on top), so the search never needs to look back. After
  *   MAX_RECENTS_PAGES pages, or at the end of the list, the step fails with
  *   CrossingMindsTaskNotListed.
+ * While the task runs, `nextCheckSeconds` says when its progress message ("uploading 95%") expects
+ * it to be done; null while it is still being looked for.
  */
 import * as z from 'zod';
 import { BadTaskInputError, MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';
 import { running } from '../shared/job-result';
+import { nextCheckRequest, withNextCheck } from '../shared/next-check';
 import {
+  checkedTaskResult,
   formatLocator,
   MAX_RECENTS_PAGES,
   parseLocator,
@@ -26,7 +30,6 @@ import {
   recentsSchema,
   TASK_NAMES,
   TaskNotListedError,
-  taskResult,
   viewOfListed,
 } from '../../lib/providers/crossing-minds/api';
 import { crossingMindsHandler } from './client';
@@ -35,10 +38,11 @@ const event = z.object({
   taskName: z.enum(TASK_NAMES),
   jobId: z.string().min(1).nullable(),
   pageSize: z.number().int().min(1).max(64).default(RECENTS_PAGE_SIZE),
+  nextCheck: nextCheckRequest.optional(),
 });
 
 export const createHandler = crossingMindsHandler('crossing-minds/get-recent-task', event, async (args) => {
-  const { taskName, jobId, pageSize } = args.event;
+  const { taskName, jobId, pageSize, nextCheck } = args.event;
   const locator = parseLocator(jobId);
   if (!locator) throw new BadTaskInputError(`crossing-minds/get-recent-task: '${jobId}' is not a task locator`);
   const path = recentsPath(taskName, locator.page, pageSize);
@@ -49,18 +53,18 @@ export const createHandler = crossingMindsHandler('crossing-minds/get-recent-tas
 
   if (locator.taskId === null) {
     const newest = recents.tasks[0];
-    if (!newest) return running(null, 'NOT_LISTED_YET', { taskName, taskId: null, progress: null });
-    return taskResult(viewOfListed(newest));
+    if (!newest) return withNextCheck(running(null, 'NOT_LISTED_YET', { taskName, taskId: null, progress: null }), null);
+    return checkedTaskResult(viewOfListed(newest), nextCheck);
   }
   const { taskId, page } = locator;
   const found = recents.tasks.find((task) => task.task_id === taskId);
-  if (found) return taskResult(viewOfListed(found), formatLocator(locator)!);
+  if (found) return checkedTaskResult(viewOfListed(found), nextCheck, formatLocator(locator)!);
   if (!recents.has_next) throw new TaskNotListedError(`${taskName} task ${taskId} is not in the recents list (searched up to page ${page} of ${pageSize})`);
   const next = recents.next_page && recents.next_page > page ? recents.next_page : page + 1;
   if (next > MAX_RECENTS_PAGES) {
     throw new TaskNotListedError(`${taskName} task ${taskId} is not within the ${MAX_RECENTS_PAGES} newest recents pages of ${pageSize}`);
   }
-  return running(formatLocator({ taskId, page: next }), 'SEARCHING_RECENTS', { taskName, taskId, progress: null, page: next });
+  return withNextCheck(running(formatLocator({ taskId, page: next }), 'SEARCHING_RECENTS', { taskName, taskId, progress: null, page: next }), null);
 });
 
 export const handler = lambdaEntry(createHandler);

@@ -1,25 +1,27 @@
 /**
  * Status task of private background tasks: `GET tasks/private/<name>/<task_id>/`.
  * COMPLETED succeeds, FAILED and CANCELLED fail the step with the task's progress message;
- * REQUEST_SENT, RUNNING and CANCELLED_REQUESTED keep the loop waiting.
+ * REQUEST_SENT, RUNNING and CANCELLED_REQUESTED keep the loop waiting, for as long as the
+ * task's `details.progress` says it still needs (`nextCheckSeconds`, see lambdas/shared/next-check.ts).
  */
 import * as z from 'zod';
 import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
 import { parseJsonBody } from '../shared/http';
 import { statusEvent } from '../shared/job-result';
-import { TASK_NAMES, taskPath, taskResult, taskSchema, viewOfTask } from '../../lib/providers/crossing-minds/api';
+import { nextCheckRequest } from '../shared/next-check';
+import { checkedTaskResult, TASK_NAMES, taskPath, taskSchema, viewOfTask } from '../../lib/providers/crossing-minds/api';
 import { crossingMindsHandler } from './client';
 
-const event = statusEvent.extend({ taskName: z.enum(TASK_NAMES) });
+const event = statusEvent.extend({ taskName: z.enum(TASK_NAMES), nextCheck: nextCheckRequest.optional() });
 
 export const createHandler = crossingMindsHandler('crossing-minds/get-task', event, async (args) => {
-  const { taskName, jobId } = args.event;
+  const { taskName, jobId, nextCheck } = args.event;
   const path = taskPath(taskName, jobId);
   const response = await args.call(await args.auth(), 'GET', path);
   const task = taskSchema.safeParse(parseJsonBody(`GET ${path}`, response.body));
   if (!task.success) throw new MalformedResponseError(`GET ${path}: not a task: ${z.prettifyError(task.error).replace(/\n/g, ' ')}`);
-  return taskResult(viewOfTask(task.data));
+  return checkedTaskResult(viewOfTask(task.data), nextCheck);
 });
 
 export const handler = lambdaEntry(createHandler);

@@ -3,12 +3,25 @@
  *
  * A status handler whose HandlerRef sets `reportsNextCheck` receives `nextCheck` in its payload
  * (the pipeline's shortest and longest wait, and how long the job has been polled) and answers
- * `nextCheckSeconds`: the JobPoller then waits that long instead of following its schedule.
+ * `nextCheckSeconds`: the JobPoller then waits that long instead of following its schedule. The
+ * request carries the previous answer's summary, where the handler keeps its last progress reading
+ * (`progressMark`), so each check stays one call and the state lives in the state machine.
  * Without an estimate (`null`) the schedule applies. The job's timeout is a budget of waited
  * seconds, so estimates cannot make a job time out early or late.
  */
 import * as z from 'zod';
 import type { JobResult } from './job-result';
+
+/**
+ * What the previous answer (the submit's, or the last check's) recorded in its summary: the share
+ * done and when it was read. Answers that said nothing about progress have neither.
+ */
+export const progressMarkSchema = z
+  .object({ progressDone: z.number().min(0).max(1).nullish(), progressAtSeconds: z.number().min(0).nullish() })
+  .loose();
+export type ProgressMark = { readonly progressDone: number; readonly progressAtSeconds: number };
+/** The summary keys of a progress reading (bookkeeping for the next estimate, not a fact of the job). */
+export const PROGRESS_MARK_KEYS: ReadonlySet<string> = new Set(['progressDone', 'progressAtSeconds']);
 
 /** The `nextCheck` field of a status payload. */
 export const nextCheckRequest = z.object({
@@ -16,6 +29,8 @@ export const nextCheckRequest = z.object({
   maxSeconds: z.number().int().min(1),
   /** Seconds the state machine has waited on this job so far (its own clock, not the API's). */
   elapsedSeconds: z.number().min(0),
+  /** The previous answer's summary (null when it had none). */
+  previous: progressMarkSchema.nullish(),
 });
 export type NextCheckRequest = z.output<typeof nextCheckRequest>;
 
@@ -23,14 +38,29 @@ export type NextCheckRequest = z.output<typeof nextCheckRequest>;
 export type JobResultWithNextCheck = JobResult & { readonly nextCheckSeconds: number | null };
 
 /**
- * The wait until the job should be done if it keeps its pace: `elapsed × (1 − done) / done` for
- * a completed share `done` in (0, 1), clamped to the pipeline's intervals. Null when the share is
- * unknown or says nothing (0: no pace yet; 1: about to end, so the shortest wait is not needed).
+ * The wait until the job should be done at the pace between the previous reading and this one:
+ * `(1 − done) / rate` with `rate = Δdone / Δelapsed`, clamped to the pipeline's intervals.
+ *
+ * Two readings, not `elapsed × (1 − done) / done` from one: jobs queue before they start (Crossing
+ * Minds tasks sit in REQUEST_SENT), so the share done over the time since submit understates the
+ * pace and places the check late. Null (follow the schedule) without two readings, when the share
+ * did not grow (no pace yet, or progress restarted), and when the job reports it is done.
  */
-export function nextCheckFromProgress(done: number | null | undefined, request: NextCheckRequest | undefined): number | null {
-  if (!request || done == null || !Number.isFinite(done) || done <= 0 || done >= 1) return null;
-  const remaining = (request.elapsedSeconds * (1 - done)) / done;
-  return clampWait(remaining, request);
+export function nextCheckFromPace(done: number | null | undefined, request: NextCheckRequest | undefined): number | null {
+  const before = request?.previous;
+  if (!request || done == null || !Number.isFinite(done) || done >= 1 || before?.progressDone == null || before.progressAtSeconds == null) return null;
+  const progressed = done - before.progressDone;
+  const waited = request.elapsedSeconds - before.progressAtSeconds;
+  if (progressed <= 0 || waited <= 0) return null;
+  return clampWait(((1 - done) * waited) / progressed, request);
+}
+
+/**
+ * The summary fields that let the next check compute the pace: the share done, and when. None
+ * when the share is unknown or the handler was not asked for an estimate.
+ */
+export function progressMark(done: number | null, request: NextCheckRequest | undefined): ProgressMark | Record<string, never> {
+  return done === null || !request ? {} : { progressDone: done, progressAtSeconds: request.elapsedSeconds };
 }
 
 /** An estimate in seconds (e.g. from an ETA the API reports), clamped to whole seconds in range. */

@@ -363,7 +363,10 @@ export class JobPoller extends sfn.StateMachineFragment {
     const status = this.invoke('Status', `Get ${job.subject} status`, job.status!, selector, `${JOB_PATH}.status`, requestFailed, {
       ...this.itemPayload,
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
-      ...(estimates ? { nextCheck: { minSeconds: initial, maxSeconds: max, elapsedSeconds: sfn.JsonPath.numberAt(waited) } } : {}),
+      // The previous answer's summary holds the handler's last progress reading (see next-check.ts).
+      ...(estimates
+        ? { nextCheck: { minSeconds: initial, maxSeconds: max, elapsedSeconds: sfn.JsonPath.numberAt(waited), previous: sfn.JsonPath.stringAt(`${JOB_PATH}.status.summary`) } }
+        : {}),
     });
     // The answer's id becomes the job's id: the next check, a stop and the step record use it.
     const trackId = job.statusUpdatesId

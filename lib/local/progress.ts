@@ -2,6 +2,7 @@
  * Human-readable progress of a local execution: one line per meaningful state, in the words of
  * the console (state names), with the remote id, remote state and poll count.
  */
+import { PROGRESS_MARK_KEYS } from '../../lambdas/shared/next-check';
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 
 type JobState = {
@@ -83,10 +84,16 @@ export function jsonReport(report: RunReport) {
   };
 }
 
-/** Numeric facts of a job summary, e.g. `  recordsSent=5`. */
+/**
+ * Numeric facts of a job summary, e.g. `  recordsSent=5`, and the job's own progress message
+ * (Crossing Minds: `  "uploading 46%"`). The progress reading a handler keeps for its next
+ * estimate is bookkeeping, not a fact.
+ */
 function counts(summary: Record<string, unknown> | null | undefined): string {
-  const numbers = Object.entries(summary ?? {}).filter(([, v]) => typeof v === 'number');
-  return numbers.length ? `  ${numbers.map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+  const numbers = Object.entries(summary ?? {}).filter(([k, v]) => typeof v === 'number' && !PROGRESS_MARK_KEYS.has(k));
+  const facts = numbers.map(([k, v]) => `${k}=${v}`);
+  if (typeof summary?.progress === 'string' && summary.progress) facts.push(JSON.stringify(summary.progress));
+  return facts.length ? `  ${facts.join(' ')}` : '';
 }
 
 function pad(text: string): string {

@@ -10,6 +10,8 @@ import type { RunReport } from '../../lib/local/runner';
 import { LocalSession } from '../../lib/local/session';
 import { CrossingMindsSimulator, type CrossingMindsSimulatorOptions } from '../../lib/local/simulators/crossing-minds';
 import { htmlErrorPage } from '../../lib/local/simulators/http-simulator';
+import { VirtualClock } from '../../lib/local/virtual-clock';
+import { checkTimes, waitSchedule } from '../../lib/polling/wait-schedule';
 
 /** Simulated milliseconds per Wait state; tasks take 1000 ms, so about four checks. */
 const TICK_MS = 300;
@@ -163,6 +165,36 @@ describe('a whole pipeline', () => {
 
     expect(report.status).toBe('SUCCEEDED');
     expect(report.steps[0]).toMatchObject({ remoteId: sim.tasks[0].task_id, finalState: 'COMPLETED' });
+  });
+});
+
+describe('checks placed by the task\'s progress', () => {
+  it('a 20-minute reco export is checked when its pace says it will be done, not 45 times', async () => {
+    // Real waits of the default polling on a virtual clock: every Wait moves the simulator clock
+    // by its seconds. The task queues 2 minutes (REQUEST_SENT), then uploads for 18.
+    const clock = new VirtualClock();
+    await startSimulator({ clock: clock.now, taskDurationMs: 1_200_000 });
+    const pipeline = session.pipeline('cm-export');
+    const entered: string[] = [];
+    const report = await session.run('cm-export', {
+      baseUrl: sim.url,
+      waitMs: 0,
+      retryMs: 0,
+      onEvent: clock.advanceOnWaits(pipeline, (event) => event.type === 'StateEntered' && entered.push(event.state!.name)),
+    });
+
+    expect(report.status).toBe('SUCCEEDED');
+    const [trigger, ...checks] = sim.requests;
+    const secondsAfterTrigger = checks.map((r) => (r.at - trigger.at) / 1000);
+    const scheduleOnly = checkTimes(waitSchedule(pipeline.config.polling), 1200);
+    // The schedule's checks while the task queues and until two readings give a pace (5 s … 136 s),
+    // then 300 s waits and the estimate of the rest: 25 checks, the last at 1214 s finds it
+    // COMPLETED, well within 10 % of its run time.
+    expect(entered).toContain('Schedule reco export task check from its progress');
+    expect(checks.length).toBeLessThanOrEqual(scheduleOnly.length - 15);
+    expect(secondsAfterTrigger.at(-1)).toBeGreaterThanOrEqual(1200);
+    expect(secondsAfterTrigger.at(-1)! - 1200).toBeLessThanOrEqual(120);
+    expect(secondsAfterTrigger.at(-2)).toBeLessThan(1200);
   });
 });
 

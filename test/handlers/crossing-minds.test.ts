@@ -200,6 +200,7 @@ describe('get-task (private tasks)', () => {
       error: null,
       cause: null,
       summary: { taskName: 'data_import', taskId: id, progress: 'waiting for a worker' },
+      nextCheckSeconds: null,
     });
     t = 700;
     expect(await check()).toMatchObject({ id, state: 'RUNNING', outcome: 'running', summary: { progress: expect.stringMatching(/^\d+ rows uploaded$/) } });
@@ -211,6 +212,7 @@ describe('get-task (private tasks)', () => {
       error: null,
       cause: null,
       summary: { taskName: 'data_import', taskId: id, progress: '160 rows uploaded' },
+      nextCheckSeconds: null,
     });
     expect(sim.requests.slice(1).map((r) => `${r.method} ${r.path}`)).toEqual(Array(3).fill(`GET /tasks/private/data_import/${id}/`));
   });
@@ -226,6 +228,7 @@ describe('get-task (private tasks)', () => {
       error: 'CrossingMindsTaskFailed',
       cause: `reco_export task ${id} FAILED: TABLE_NOT_FOUND: input-myfile.csv.gz does not exist`,
       summary: { taskName: 'reco_export', taskId: id, progress: 'TABLE_NOT_FOUND: input-myfile.csv.gz does not exist' },
+      nextCheckSeconds: null,
     });
   });
 
@@ -258,6 +261,66 @@ describe('get-task (private tasks)', () => {
   });
 });
 
+describe('next check from the task\'s progress', () => {
+  // A 20-minute task: 2 minutes in REQUEST_SENT, then 18 minutes of "uploading n%" (1 % per
+  // 10.8 s; reco_export reports n_processed / n_total too). The simulator clock is t ms after the trigger.
+  const bounds = { minSeconds: 5, maxSeconds: 300 };
+  const at = (seconds: number, previous: unknown = null) => ({ ...bounds, elapsedSeconds: seconds, previous });
+
+  beforeEach(() => startSimulator({ taskDurationMs: 1_200_000 }));
+
+  it('keeps each reading in the summary and estimates from the pace between two of them', async () => {
+    const id = await apiTrigger('reco_export', { context_task: RECO_CONTEXT });
+    const check = async (seconds: number, previous: unknown) => {
+      t = seconds * 1000;
+      return (await getTask({ taskName: 'reco_export', jobId: id, nextCheck: at(seconds, previous) })) as JobResult & { nextCheckSeconds: number | null };
+    };
+
+    // Queued: no share, no estimate (the poller's schedule applies), nothing to remember.
+    const queued = await check(60, null);
+    expect(queued).toMatchObject({ state: 'REQUEST_SENT', nextCheckSeconds: null });
+    expect(queued.summary).not.toHaveProperty('progressDone');
+    // Running, first reading: remembered, but one reading is no pace.
+    const first = await check(228, queued.summary);
+    expect(first).toMatchObject({ state: 'RUNNING', nextCheckSeconds: null, summary: { progress: 'uploading 10%', progressDone: 0.1, progressAtSeconds: 228 } });
+    // Second reading, 108 s later: 10 % more, so the remaining 80 % takes 864 s (clamped to 300).
+    const second = await check(336, first.summary);
+    expect(second).toMatchObject({ summary: { progressDone: 0.2, progressAtSeconds: 336 }, nextCheckSeconds: 300 });
+    // Near the end the estimate is the time left: 5 % more in 55 s, 3 % left → 33 s.
+    const late = await check(1_168, { progressDone: 0.92, progressAtSeconds: 1_113 });
+    expect(late).toMatchObject({ summary: { progress: 'uploading 97%' }, nextCheckSeconds: 33 });
+    expect(1_168 + late.nextCheckSeconds!).toBeGreaterThanOrEqual(1_200);
+    // Done: no estimate.
+    expect(await check(1_200, late.summary)).toMatchObject({ state: 'COMPLETED', outcome: 'succeeded', nextCheckSeconds: null });
+  });
+
+  it('a public task: the share in the recents list\'s progress message', async () => {
+    await apiTrigger('item_popularity_score_recalibrate');
+    t = 660_000;
+    const first = (await getRecentTask({ taskName: 'item_popularity_score_recalibrate', jobId: null, nextCheck: at(660) })) as JobResult & { nextCheckSeconds: number | null };
+    expect(first).toMatchObject({ summary: { progress: 'recalibrated 50% of item popularity scores', progressDone: 0.5, progressAtSeconds: 660 }, nextCheckSeconds: null });
+    t = 768_000;
+    const second = await getRecentTask({ taskName: 'item_popularity_score_recalibrate', jobId: first.id, nextCheck: at(768, first.summary) });
+    // 10 % in 108 s: 40 % left takes 432 s, clamped to the longest wait.
+    expect(second).toMatchObject({ summary: { progressDone: 0.6 }, nextCheckSeconds: 300 });
+  });
+
+  it('tasks whose progress has no share (a model trained) leave the schedule in charge', async () => {
+    await apiTrigger('ml_model_retrain');
+    t = 600_000;
+    const first = await getRecentTask({ taskName: 'ml_model_retrain', jobId: null, nextCheck: at(600) });
+    t = 900_000;
+    const second = await getRecentTask({ taskName: 'ml_model_retrain', jobId: first.id, nextCheck: at(900, first.summary) });
+    expect(second).toMatchObject({ state: 'RUNNING', summary: { progress: expect.stringMatching(/^trained model [0-9a-f]{8}$/) }, nextCheckSeconds: null });
+    expect(second.summary).not.toHaveProperty('progressDone');
+  });
+
+  it('a malformed nextCheck is a bad task input, not a crash', async () => {
+    const err = await failure(getTask({ taskName: 'reco_export', jobId: 'x', nextCheck: { minSeconds: 0 } }));
+    expect(err.name).toBe('BadTaskInput');
+  });
+});
+
 describe('get-recent-task (public tasks)', () => {
   it('without an id: names the newest task (ours, just triggered) and reads its status', async () => {
     await apiTrigger('ml_new_items');
@@ -271,6 +334,7 @@ describe('get-recent-task (public tasks)', () => {
       error: null,
       cause: null,
       summary: { taskName: 'ml_new_items', taskId: sim.tasks[0].task_id, progress: expect.stringMatching(/new items processed$/) },
+      nextCheckSeconds: null,
     });
     expect(sim.requests.at(-1)).toMatchObject({ method: 'GET', path: '/tasks/ml_new_items/recents/', query: { page: '1', amt: '64' } });
   });

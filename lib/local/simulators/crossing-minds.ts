@@ -102,7 +102,7 @@ type ErrorName = keyof typeof ERRORS;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Fraction of the task duration spent in REQUEST_SENT before a worker picks the task up. */
 const REQUEST_SENT_SHARE = 0.1;
-/** Number of distinct progress messages while RUNNING. */
+/** Number of distinct progress messages of the tasks that report steps rather than a percentage. */
 const PROGRESS_STEPS = 4;
 /** `details.timeout_at` lies this far after the start, like the seed's example (≈ one day). */
 const TASK_TIMEOUT_SECONDS = 86_400;
@@ -385,13 +385,12 @@ export class CrossingMindsSimulator extends HttpSimulator {
     if (elapsed < pickedUpAfter) return { status: 'REQUEST_SENT', progress: { message: 'waiting for a worker' } };
     const finished = elapsed >= this.taskDurationMs && task.outcome.kind !== 'NEVER';
     if (!finished) {
-      // NEVER tasks keep cycling through their progress messages so polling clients see movement.
-      const fraction = (elapsed - pickedUpAfter) / (this.taskDurationMs - pickedUpAfter);
-      const step = (Math.floor(fraction * PROGRESS_STEPS) % PROGRESS_STEPS) + 1;
-      return { status: 'RUNNING', progress: progressAt(task, step) };
+      // NEVER tasks keep cycling through their progress so polling clients see movement.
+      const fraction = ((elapsed - pickedUpAfter) / (this.taskDurationMs - pickedUpAfter)) % 1;
+      return { status: 'RUNNING', progress: progressAt(task, fraction) };
     }
     if (task.outcome.kind === 'FAILED') return { status: 'FAILED', progress: { message: task.outcome.message } };
-    return { status: 'COMPLETED', progress: progressAt(task, PROGRESS_STEPS) };
+    return { status: 'COMPLETED', progress: progressAt(task, 1) };
   }
 }
 
@@ -401,9 +400,14 @@ interface Progress {
   readonly [key: string]: unknown;
 }
 
-/** Progress after `step` of PROGRESS_STEPS units of work. */
-function progressAt(task: SimTask, step: number): Progress {
-  const percent = Math.round((step / PROGRESS_STEPS) * 100);
+/**
+ * Progress when the share `done` of the work is complete: percentages and counters follow it
+ * exactly (a client can estimate the time left from them), the other messages move in
+ * PROGRESS_STEPS steps (a model trained, 25 more users).
+ */
+function progressAt(task: SimTask, done: number): Progress {
+  const percent = Math.floor(done * 100);
+  const step = Math.min(PROGRESS_STEPS, Math.floor(done * PROGRESS_STEPS) + 1);
   switch (task.name) {
     case 'ml_model_retrain':
       return { message: `trained model ${modelHash(task.task_id, step)}`, models_trained: step };

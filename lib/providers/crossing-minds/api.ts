@@ -11,6 +11,7 @@ import * as z from 'zod';
 import { ContinuumError } from '../../../lambdas/shared/errors';
 import { cut } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
+import { nextCheckFromPace, progressMark, progressShare, withNextCheck, type JobResultWithNextCheck, type NextCheckRequest } from '../../../lambdas/shared/next-check';
 
 /** Tasks the public `POST tasks/<name>/` and `GET tasks/<name>/recents/` accept. */
 export const PUBLIC_TASK_NAMES = ['ml_model_retrain', 'item_popularity_score_recalibrate', 'ml_new_users', 'ml_new_items'] as const;
@@ -119,16 +120,19 @@ export interface TaskView {
   readonly status: TaskStatus;
   readonly message: string | null;
   readonly startTime: number;
+  /** The share of the work done, in [0, 1], when the progress says (`n_processed / n_total`, "95%"). */
+  readonly done: number | null;
 }
 
 export function viewOfListed(task: ListedTask): TaskView {
-  return { taskId: task.task_id, name: task.name, status: task.status, message: task.progress ?? null, startTime: task.start_time };
+  const message = task.progress ?? null;
+  return { taskId: task.task_id, name: task.name, status: task.status, message, startTime: task.start_time, done: progressShare(message) };
 }
 
 export function viewOfTask(task: Task): TaskView {
   const progress = task.details?.progress;
   const message = typeof progress === 'string' ? progress : (progress?.message ?? null);
-  return { taskId: task.task_id, name: task.name, status: task.status, message, startTime: task.start_time };
+  return { taskId: task.task_id, name: task.name, status: task.status, message, startTime: task.start_time, done: progressShare(progress) };
 }
 
 // ---- errors ----
@@ -201,6 +205,18 @@ export function taskResult(task: TaskView, id: string = task.taskId): JobResult 
     default:
       return running(id, task.status, summary);
   }
+}
+
+/**
+ * The status answer of a check: the task's result with its progress reading in the summary, and
+ * when to check again at the pace since the previous reading (null when the progress says nothing
+ * or the task is over: the poller's schedule applies).
+ */
+export function checkedTaskResult(task: TaskView, nextCheck: NextCheckRequest | undefined, id?: string): JobResultWithNextCheck {
+  const result = taskResult(task, id);
+  if (result.outcome !== 'running') return withNextCheck(result, null);
+  const summary = { ...result.summary, ...progressMark(task.done, nextCheck) };
+  return withNextCheck({ ...result, summary }, nextCheckFromPace(task.done, nextCheck));
 }
 
 // ---- following a public task through the recents list ----

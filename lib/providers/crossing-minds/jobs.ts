@@ -13,11 +13,12 @@ import { handlerRef, stepDisplay, uniqueKeys, type JobSpec, type JsonValue } fro
 import { CROSSING_MINDS_ERRORS, isPrivateTask, RECENTS_PAGE_SIZE, type TaskName } from './api';
 import type { CrossingMindsPipeline } from './config';
 
-// Every handler may renew the JWT and must then store the rotated refresh token back.
+// Every handler may renew the JWT and must then store the rotated refresh token back. The status
+// handlers read the task's progress, so the poller waits as long as it says the task still needs.
 const handlers = {
   trigger: handlerRef('crossing-minds/trigger-task', { writesSecret: true }),
-  getTask: handlerRef('crossing-minds/get-task', { writesSecret: true }),
-  getRecentTask: handlerRef('crossing-minds/get-recent-task', { writesSecret: true }),
+  getTask: handlerRef('crossing-minds/get-task', { writesSecret: true, reportsNextCheck: true }),
+  getRecentTask: handlerRef('crossing-minds/get-recent-task', { writesSecret: true, reportsNextCheck: true }),
   findRunning: handlerRef('crossing-minds/find-running-task', { writesSecret: true }),
   cancel: handlerRef('crossing-minds/cancel-task', { writesSecret: true }),
 };
