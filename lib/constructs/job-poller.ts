@@ -42,12 +42,15 @@ import type { StopDescriptor } from '../../lambdas/cleanup/unfinished-jobs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
-import type { ForEach, HandlerCall, JobSpec, ReportCall } from '../providers/job-spec';
+import type { ForEach, HandlerCall, JobSpec, LostSubmit, ReportCall } from '../providers/job-spec';
 import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
 export const JOB_PATH = '$.job';
+
+/** Longest wait between retries of a call (and between submits after a lost answer). */
+const MAX_RETRY_DELAY_MINUTES = 5;
 
 export interface JobPollerProps {
   readonly job: JobSpec;
@@ -84,6 +87,10 @@ export interface JobStateNames {
   readonly acquireSlot?: string;
   readonly slotWait?: string;
   readonly slotWaitTimedOut?: string;
+  /** lostSubmit: the wait after a failed submit, the look for the job it may have started, the attach to it. */
+  readonly lostSubmitWait?: string;
+  readonly findLostSubmit?: string;
+  readonly attachedLostSubmit?: string;
 }
 
 export class JobPoller extends sfn.StateMachineFragment {
@@ -136,7 +143,11 @@ export class JobPoller extends sfn.StateMachineFragment {
     });
 
     const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
-    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), this.itemPayload, existingError);
+    // With lostSubmit, a transient failure is not retried blindly: the job may exist (below).
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), this.itemPayload, {
+      callerCatches: existingError !== undefined || job.lostSubmit !== undefined,
+      retryTransient: job.lostSubmit === undefined,
+    });
     const acquire = slot?.acquireThen(submit, released(requestFailed));
     const submitEntry: sfn.State = acquire ?? submit;
 
@@ -181,6 +192,9 @@ export class JobPoller extends sfn.StateMachineFragment {
       if (job.existingJob.trigger === 'beforeSubmit') entry = existing.find;
       names = { ...names, findExisting: existing.find.stateId, ...existing.names };
     }
+    if (job.lostSubmit) names = { ...names, ...this.lostSubmitRecovery(job, job.lostSubmit, Subject, submit, outcome, released(requestFailed)) };
+    // Catchers apply in order: the named errors handled above come before the catch-all.
+    if (existingError !== undefined || job.lostSubmit) submit.addCatch(released(requestFailed), { errors: ['States.ALL'], resultPath: '$.failure' });
 
     if (job.runIf) {
       const skip = new sfn.Pass(this, 'Skip', {
@@ -256,7 +270,6 @@ export class JobPoller extends sfn.StateMachineFragment {
     find.next(decide);
     if (typeof existing.trigger === 'object') {
       submit.addCatch(find, { errors: [existing.trigger.submitError], resultPath: '$.failure' });
-      submit.addCatch(requestFailed, { errors: ['States.ALL'], resultPath: '$.failure' });
     }
 
     let skip: sfn.Pass | undefined;
@@ -298,6 +311,74 @@ export class JobPoller extends sfn.StateMachineFragment {
       }
     }
     return { find, skip, names };
+  }
+
+  /**
+   * After a submit fails with TransientApiError the API may still have created the job (the answer
+   * was lost: no answer in time, a reset connection, a 5xx from a proxy). Instead of the Retry,
+   * which would submit blindly and could start a second job:
+   *
+   *   <title> ─ TransientApiError ─► Count failed <subject> submits ─► Wait after failed <subject> submit
+   *      ▲                                                                          │
+   *      │                                         Look for <subject> job started by the failed submit
+   *      │                                                                          │
+   *      └──── none, submits left ◄──── Did the failed <subject> submit start a job ─┴─ found ─► Attach ─► status
+   *                                          └─ none, no submits left ─► <Subject> request failed
+   *
+   * The waits follow the pipeline's transient retry settings, and it submits again at most
+   * `retry.transient.maxAttempts` times, like the Retry it replaces. It still looks once after the
+   * last failed submit, so a job started by that one is not left running unseen.
+   */
+  private lostSubmitRecovery(job: JobSpec, lost: LostSubmit, Subject: string, submit: tasks.LambdaInvoke, outcome: sfn.Choice, requestFailed: sfn.State): Partial<JobStateNames> {
+    const { intervalSeconds, maxAttempts, backoffRate } = this.props.retry.transient;
+    const cap = MAX_RETRY_DELAY_MINUTES * 60;
+    // waits[n]: after the (n+1)-th failed submit, computed here (no States.MathMultiply in ASL).
+    const waits = Array.from({ length: maxAttempts + 1 }, (_, n) => Math.min(cap, Math.max(1, Math.round(intervalSeconds * backoffRate ** n))));
+    const counter = `$.lostSubmits.${job.key}`;
+    const first = new sfn.Pass(this, 'LostSubmitFirst', {
+      stateName: `Count failed ${job.subject} submits`,
+      comment: 'The submit failed without a usable answer: the job may exist all the same.',
+      parameters: { failed: 1, wait: waits[0] },
+      resultPath: counter,
+    });
+    const again = new sfn.Pass(this, 'LostSubmitAgain', {
+      stateName: `Count another failed ${job.subject} submit`,
+      parameters: {
+        'failed.$': `States.MathAdd(${counter}.failed, 1)`,
+        'wait.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.failed)`,
+      },
+      resultPath: counter,
+    });
+    const count = new sfn.Choice(this, 'LostSubmitCount', { stateName: `Has a ${job.subject} submit failed before` })
+      .when(sfn.Condition.isPresent(counter), again)
+      .otherwise(first);
+    const wait = new sfn.Wait(this, 'LostSubmitWait', {
+      stateName: `Wait after failed ${job.subject} submit`,
+      comment: `Gives the API time to list a job it created (${waits.join(', ')} s).`,
+      time: sfn.WaitTime.secondsPath(`${counter}.wait`),
+    });
+    const find = this.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, {
+      ...this.itemPayload,
+    });
+    const attach = new sfn.Pass(this, 'AttachLostSubmit', {
+      stateName: `Attach to ${job.subject} job started by the failed submit`,
+      comment: 'The submit reached the API after all: this is the job it started. Polls it instead of starting another.',
+      inputPath: '$.existing',
+      resultPath: JOB_PATH,
+    });
+    const decide = new sfn.Choice(this, 'LostSubmitFound', {
+      stateName: `Did the failed ${job.subject} submit start a job`,
+      comment: `Submits again at most ${maxAttempts} times.`,
+    })
+      // IsNull: true, not IsNull: false, which aws-local-stepfunctions does not evaluate.
+      .when(sfn.Condition.and(sfn.Condition.isNull('$.existing.id'), sfn.Condition.numberLessThanEquals(`${counter}.failed`, maxAttempts)), submit)
+      .when(sfn.Condition.isNull('$.existing.id'), requestFailed)
+      .otherwise(attach.next(outcome));
+    submit.addCatch(count, { errors: [...RETRYABLE_ERRORS.transient], resultPath: '$.failure' });
+    first.next(wait);
+    again.next(wait);
+    wait.next(find).next(decide);
+    return { lostSubmitWait: wait.stateId, findLostSubmit: find.stateId, attachedLostSubmit: attach.stateId };
   }
 
   private pollingLoop(
@@ -453,8 +534,12 @@ export class JobPoller extends sfn.StateMachineFragment {
     resultPath: string,
     onError: sfn.IChainable,
     extraPayload: Record<string, unknown> = {},
-    /** Caught separately by the caller (added before the catch-all). */
-    handledError?: string,
+    options: {
+      /** The caller catches some errors itself, then adds the catch-all after them. */
+      readonly callerCatches?: boolean;
+      /** Retry TransientApiError (default); off when the caller handles it. */
+      readonly retryTransient?: boolean;
+    } = {},
   ): tasks.LambdaInvoke {
     const { rateLimited, transient } = this.props.retry;
     const task = new tasks.LambdaInvoke(this, id, {
@@ -470,21 +555,23 @@ export class JobPoller extends sfn.StateMachineFragment {
       interval: Duration.seconds(rateLimited.intervalSeconds),
       maxAttempts: rateLimited.maxAttempts,
       backoffRate: rateLimited.backoffRate,
-      maxDelay: Duration.minutes(5),
+      maxDelay: Duration.minutes(MAX_RETRY_DELAY_MINUTES),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    task.addRetry({
-      errors: [...RETRYABLE_ERRORS.transient],
-      interval: Duration.seconds(transient.intervalSeconds),
-      maxAttempts: transient.maxAttempts,
-      backoffRate: transient.backoffRate,
-      maxDelay: Duration.minutes(5),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    if (options.retryTransient !== false) {
+      task.addRetry({
+        errors: [...RETRYABLE_ERRORS.transient],
+        interval: Duration.seconds(transient.intervalSeconds),
+        maxAttempts: transient.maxAttempts,
+        backoffRate: transient.backoffRate,
+        maxDelay: Duration.minutes(MAX_RETRY_DELAY_MINUTES),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
     // The handler dropped the expired token before throwing: the retry makes a fresh one at once.
     task.addRetry({ errors: [...RETRYABLE_ERRORS.tokenExpired], interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 1 });
-    // Catchers apply in order: a caller that catches one error itself adds the catch-all after it.
-    if (!handledError) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // Catchers apply in order: a caller that catches errors itself adds the catch-all after them.
+    if (!options.callerCatches) task.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
     return task;
   }
 }

@@ -68,6 +68,22 @@ export interface JobSpec {
   readonly forEach?: ForEach;
   /** What to do about an unfinished remote job that conflicts with this one. */
   readonly existingJob?: ExistingJob;
+  /**
+   * How to find the job a submit may have started when the submit failed without a usable answer
+   * (TransientApiError: no answer in time, connection reset, 5xx). The API may have created the
+   * job anyway; submitting again blindly would start a second one. With this, the JobPoller looks
+   * first: it attaches to the job found, and submits again only when there is none.
+   */
+  readonly lostSubmit?: LostSubmit;
+}
+
+/** See JobSpec.lostSubmit. */
+export interface LostSubmit {
+  /**
+   * Answers the unfinished job with this submit's configuration as a JobResult (outcome running,
+   * its id), or id null when there is none. Gets the submit's payload (and the Map item).
+   */
+  readonly find: HandlerCall;
 }
 
 /** A report call and the name of its state. */

@@ -302,6 +302,68 @@ describe('tamr-cloud pipeline, end to end', () => {
     expect(retried).toEqual(['Update data product']);
   });
 
+  describe('a submit whose answer is lost', () => {
+    const jobsPost = new RegExp(`^${API}/jobs$`);
+
+    it('created its job: the run finds it and polls it, and no second job is started', async () => {
+      const sim = await simulator();
+      sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: jobsPost });
+      const report = await run(sim, 'cloud-conflict-wait');
+
+      expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+      // One data product update and one workflow update: the lost answer's job is the step's job.
+      expect(sim.jobs.map((job) => job.configuration)).toEqual([{ update: { dataProductId: 'dp_main' } }, { update: { workflowId: 'flow_main' } }]);
+      const [lost] = sim.jobs;
+      expect(sim.requestsTo('POST', jobsPost).map((r) => [r.status, r.lostAnswer])).toEqual([[undefined, 200], [200, undefined]]);
+      expect(entered(report, 'Wait after failed data product update submit')).toHaveLength(1);
+      expect(entered(report, 'Attach to data product update job started by the failed submit')).toHaveLength(1);
+      expect(report.history.filter((e) => e.type === 'StateRetried')).toEqual([]);
+      expect(report.steps[0]).toMatchObject({ key: 'updateDataProduct', remoteId: lost.jobId, finalState: 'DONE' });
+      // The look is by configuration: the workflow filter of the list, not the data product's.
+      const look = sim.requestsTo('GET', `${API}/jobs`).filter((r) => r.query.dataProductId === 'dp_main');
+      expect(look.length).toBeGreaterThanOrEqual(2); // the onConflict check, then the look after the lost answer
+    });
+
+    it('did not reach the API: the look finds nothing and the submit is sent again', async () => {
+      const sim = await simulator();
+      sim.injectFault({ fault: { kind: 'reset' }, method: 'POST', path: jobsPost });
+      const report = await run(sim, 'cloud-conflict-wait');
+
+      expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+      expect(sim.jobs).toHaveLength(2);
+      expect(entered(report, 'Look for data product update job started by the failed submit')).toHaveLength(1);
+      expect(entered(report, 'Attach to data product update job started by the failed submit')).toEqual([]);
+    });
+
+    it('in a Map item: the load of that source is found and polled; every source is loaded once', async () => {
+      const sim = await simulator();
+      // The third load request loses its answer.
+      sim.injectFault({ fault: { kind: 'delay', ms: 0 }, method: 'POST', path: jobsPost, times: 2 });
+      sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: jobsPost });
+      const report = await run(sim, 'cloud-pipeline');
+
+      expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+      const loads = sim.jobs.filter((job) => job.configuration.load).map((job) => job.configuration.load!.sourceId);
+      expect(loads.sort()).toEqual([...SOURCES].sort());
+      expect(report.history.filter((e) => e.type === 'StateEntered' && e.state?.name === 'Attach to source load job started by the failed submit')).toHaveLength(1);
+    });
+
+    it('keeps failing: submits again as often as the transient retry allows, looks once more, then fails', async () => {
+      const sim = await simulator();
+      sim.injectFault({ fault: { kind: 'reset' }, method: 'POST', path: jobsPost, times: Infinity });
+      const report = await run(sim, 'cloud-conflict-wait');
+
+      expect(report.status).toBe('FAILED');
+      expect(report.error).toBe('TransientApiError');
+      expect(report.cause).toContain(`POST ${API}/jobs`);
+      // retry.transient.maxAttempts is 2: the first submit and 2 more, each followed by a look.
+      expect(sim.requestsTo('POST', jobsPost)).toHaveLength(3);
+      expect(entered(report, 'Look for data product update job started by the failed submit')).toHaveLength(3);
+      expect(entered(report, 'Data product update request failed')).toHaveLength(1);
+      expect(sim.jobs).toEqual([]);
+    });
+  });
+
   it('a revoked key fails at once with AuthFailed and the server message, no retries', async () => {
     const sim = await simulator();
     const report = await run(sim, 'cloud-wrong-key');

@@ -55,7 +55,7 @@ export interface CaseResult {
   readonly status: RunReport['status'] | 'STUCK';
   readonly error?: string;
   readonly cause?: string;
-  /** StateRetried events: retries the state machine spent. */
+  /** Retries the state machine spent: StateRetried events and submits sent again after a lost answer. */
   readonly retries: number;
   readonly ms: number;
   readonly expected: Expectation;
@@ -280,7 +280,10 @@ export class FaultMatrix {
     report: RunReport,
     stuck: boolean,
   ): CaseResult {
-    const retries = report.history.filter((e) => e.type === 'StateRetried').length;
+    // Retries: StateRetried events, and submits sent again after a lost answer (a job with
+    // `lostSubmit` looks for its job instead of retrying the submit, then submits again).
+    const resubmitWaits = new Set(this.session.pipeline(pipeline.name).jobs.flatMap((job) => job.states.lostSubmitWait ?? []));
+    const retries = report.history.filter((e) => e.type === 'StateRetried' || (e.type === 'StateEntered' && resubmitWaits.has(e.state?.name ?? ''))).length;
     const status = stuck ? 'STUCK' : report.status;
     const problems = stuck ? [`did not end within ${this.options.caseTimeoutMs / 1000} s (aborted)`] : judge(expected, report, retries, sim);
     return {

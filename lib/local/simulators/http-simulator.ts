@@ -17,7 +17,12 @@ export type Fault =
   /** Answer 200 with this body (truncated JSON, broken XML, a wrong shape). */
   | { kind: 'malformed'; body: string; contentType?: string }
   /** Answer normally, but only after this many milliseconds. */
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /**
+   * Act on the request (a submit creates its job), then destroy the connection without answering:
+   * a lost answer, as when a proxy or the network drops it. The client cannot tell it from `reset`.
+   */
+  | { kind: 'lostAnswer' };
 
 /** A fault and which requests it applies to. */
 export interface FaultRule {
@@ -41,6 +46,8 @@ export interface RecordedRequest {
   readonly at: number;
   /** The status the simulator answered (undefined for hangs and resets). */
   status?: number;
+  /** The status it would have answered, had a `lostAnswer` fault not dropped the connection. */
+  lostAnswer?: number;
 }
 
 /** A request handed to a vendor simulator's router. */
@@ -203,6 +210,11 @@ export abstract class HttpSimulator {
       response = await this.route({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body });
     } catch (error) {
       response = textResponse(500, `simulator error: ${(error as Error).message}`);
+    }
+    if (fault?.kind === 'lostAnswer') {
+      record.lostAnswer = response.status;
+      req.socket.destroy();
+      return;
     }
     record.status = response.status;
     send(res, response);

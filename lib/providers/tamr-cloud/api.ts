@@ -26,8 +26,13 @@ export const MAX_PAGE_SIZE = 30;
  */
 export const MAX_LIST_PAGES = 3;
 
-export const listJobsPath = (filter: { dataProductId: string }, pageToken?: string): string => {
-  const query = new URLSearchParams({ dataProductId: filter.dataProductId, pageSize: String(MAX_PAGE_SIZE) });
+/** A list filter: the resource ids a job refers to (each is a `GET /jobs` query parameter). */
+export type JobListFilter = Partial<Record<'sourceId' | 'dataProductId' | 'workflowId' | 'destinationId', string>>;
+
+export const listJobsPath = (filter: JobListFilter, pageToken?: string): string => {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value) query.set(key, value);
+  query.set('pageSize', String(MAX_PAGE_SIZE));
   if (pageToken) query.set('pageToken', pageToken);
   return `${JOBS_PATH}?${query}`;
 };
@@ -69,6 +74,31 @@ export function jobConfiguration(event: SubmitJobEvent): JobConfiguration {
     case 'publish':
       return { publish: { destinationId: event.destinationId, ...(event.dataProductId ? { dataProductId: event.dataProductId } : {}) } };
   }
+}
+
+/** The list filter that finds jobs of this configuration (a data product filter also lists its publishes). */
+export function listFilterOf(event: SubmitJobEvent): JobListFilter {
+  switch (event.kind) {
+    case 'load':
+      return { sourceId: event.sourceId };
+    case 'updateDataProduct':
+      return { dataProductId: event.dataProductId };
+    case 'updateWorkflow':
+      return { workflowId: event.workflowId };
+    case 'publish':
+      return { destinationId: event.destinationId, ...(event.dataProductId ? { dataProductId: event.dataProductId } : {}) };
+  }
+}
+
+/** Whether a listed job has exactly the configuration a submit sends (a job listed without one does not). */
+export function sameConfiguration(listed: z.output<typeof configurationSchema> | undefined, event: SubmitJobEvent): boolean {
+  const wanted: Record<string, Record<string, string> | undefined> = { ...jobConfiguration(event) };
+  const found: Record<string, Record<string, string | undefined> | undefined> = { ...listed };
+  return ['load', 'update', 'publish'].every((key) => {
+    const a = found[key] ?? {};
+    const b = wanted[key] ?? {};
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].every((field) => a[field] === b[field]);
+  });
 }
 
 const configurationSchema = z.object({

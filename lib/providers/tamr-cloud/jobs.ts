@@ -29,17 +29,20 @@ const stopJob: HandlerCall = { handler: handlers.stopJob, payload: {} };
 export function tamrCloudJobs(pipeline: TamrCloudPipeline): JobSpec[] {
   const keys = uniqueKeys(pipeline.steps.map((step) => step.kind));
   return pipeline.steps.map((step, index): JobSpec => {
+    const submitted = submitPayload(step);
     const display = {
       key: keys[index],
       ...stepDisplay(step, DISPLAY[step.kind]),
+      submit: { handler: handlers.createJob, payload: submitted },
       status: getJob,
       stop: stopJob,
+      // POST /jobs is not idempotent: after a lost answer, look for the job before submitting again.
+      lostSubmit: { find: { handler: handlers.findUnfinishedJob, payload: submitted } },
     };
     switch (step.kind) {
       case 'load':
         return {
           ...display,
-          submit: { handler: handlers.createJob, payload: { kind: 'load' } },
           forEach: {
             title: step.name ? `${step.name} for each source` : 'Load sources',
             items: [...step.sourceIds],
@@ -49,24 +52,27 @@ export function tamrCloudJobs(pipeline: TamrCloudPipeline): JobSpec[] {
           },
         };
       case 'updateDataProduct':
-        return {
-          ...display,
-          submit: { handler: handlers.createJob, payload: { kind: step.kind, dataProductId: step.dataProductId } },
-          existingJob: unfinishedJobOf(step.dataProductId, step.onConflict),
-        };
+        return { ...display, existingJob: unfinishedJobOf(step.dataProductId, step.onConflict) };
       case 'updateWorkflow':
-        return { ...display, submit: { handler: handlers.createJob, payload: { kind: step.kind, workflowId: step.workflowId } } };
+        return display;
       case 'publish':
-        return {
-          ...display,
-          submit: {
-            handler: handlers.createJob,
-            payload: { kind: step.kind, destinationId: step.destinationId, ...(step.dataProductId ? { dataProductId: step.dataProductId } : {}) },
-          },
-          ...(step.dataProductId ? { existingJob: unfinishedJobOf(step.dataProductId, step.onConflict) } : {}),
-        };
+        return { ...display, ...(step.dataProductId ? { existingJob: unfinishedJobOf(step.dataProductId, step.onConflict) } : {}) };
     }
   });
+}
+
+/** The create-job payload of a step (a load's source id comes from the Map item). */
+function submitPayload(step: TamrCloudStep): HandlerCall['payload'] {
+  switch (step.kind) {
+    case 'load':
+      return { kind: step.kind };
+    case 'updateDataProduct':
+      return { kind: step.kind, dataProductId: step.dataProductId };
+    case 'updateWorkflow':
+      return { kind: step.kind, workflowId: step.workflowId };
+    case 'publish':
+      return { kind: step.kind, destinationId: step.destinationId, ...(step.dataProductId ? { dataProductId: step.dataProductId } : {}) };
+  }
 }
 
 /** Before submitting, look for an unfinished job of the same data product; default: wait for it. */
