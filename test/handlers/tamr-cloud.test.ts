@@ -429,6 +429,47 @@ describe('find-unfinished-job', () => {
     expect(await findUnfinishedJob({ dataProductId: 'dp_1' })).toMatchObject({ id: null, state: 'NONE', summary: { jobsChecked: 0 } });
   });
 
+  describe('with a submit payload (after a lost answer): only a job with exactly that configuration', () => {
+    it('an update of the data product, not its publish, and not a DONE one', async () => {
+      await createJob({ kind: 'updateDataProduct', dataProductId: 'dp_1' });
+      t = 1000; // DONE now
+      const update = sim.seedJob({ update: { dataProductId: 'dp_1' } }, 'RUNNING');
+      sim.seedJob({ publish: { destinationId: 'Golden Records', dataProductId: 'dp_1' } }, 'PENDING');
+
+      expect(await findUnfinishedJob({ kind: 'updateDataProduct', dataProductId: 'dp_1' })).toEqual({
+        id: update.jobId,
+        state: 'RUNNING',
+        outcome: 'running',
+        error: null,
+        cause: null,
+        summary: { dataProductId: 'dp_1', job: 'update of data product dp_1' },
+      });
+    });
+
+    it('a load lists by source; a publish by destination and data product', async () => {
+      const load = sim.seedJob({ load: { sourceId: 'src_2' } }, 'PENDING');
+      sim.seedJob({ load: { sourceId: 'src_1' } }, 'RUNNING');
+      expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_2' })).toMatchObject({ id: load.jobId, outcome: 'running' });
+      expect(sim.requestsTo('GET', `${API}/jobs`).at(-1)!.query).toEqual({ sourceId: 'src_2', pageSize: '30' });
+
+      // A publish of the same destination without the data product is another job.
+      sim.seedJob({ publish: { destinationId: 'Golden Records' } }, 'RUNNING');
+      expect(await findUnfinishedJob({ kind: 'publish', destinationId: 'Golden Records', dataProductId: 'dp_1' })).toMatchObject({ id: null, state: 'NONE' });
+      expect(sim.requestsTo('GET', `${API}/jobs`).at(-1)!.query).toEqual({ destinationId: 'Golden Records', dataProductId: 'dp_1', pageSize: '30' });
+    });
+
+    it('a workflow update with none unfinished: id null', async () => {
+      await createJob({ kind: 'updateWorkflow', workflowId: 'flow_1' });
+      t = 1000; // DONE now
+      expect(await findUnfinishedJob({ kind: 'updateWorkflow', workflowId: 'flow_1' })).toMatchObject({ id: null, state: 'NONE', summary: { workflowId: 'flow_1', jobsChecked: 1 } });
+    });
+
+    it('an event that is neither → BadTaskInput', async () => {
+      expect((await failure(findUnfinishedJob({ kind: 'load' }))).name).toBe('BadTaskInput');
+      expect((await failure(findUnfinishedJob({ dataProductId: 'dp_1', extra: true }))).name).toBe('BadTaskInput');
+    });
+  });
+
   it('a list that is not a job list → MalformedResponse; a 401 → AuthFailed', async () => {
     sim.injectFault({ fault: { kind: 'malformed', body: '{"jobs": [{"id": 1}]}' } });
     const malformed = await failure(findUnfinishedJob({ dataProductId: 'dp_1' }));
