@@ -18,8 +18,7 @@ import { createHandler as createGetQuarantineReport } from '../../lambdas/boomi-
 import { createHandler as createUpdateGoldenRecords } from '../../lambdas/boomi-hub/update-golden-records';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
-import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
-import { failure, type HandlerError } from '../support/handlers';
+import { captureHandlerLogs, failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const UNIVERSE = DEFAULT_UNIVERSE_ID;
@@ -37,8 +36,7 @@ const SEED_QUARANTINE_MESSAGE = "The record's {Age} field value '41a' is not in 
 let t: number;
 let sim: BoomiHubSimulator;
 let env: HandlerEnvironment;
-let logs: string[];
-let previousSink: LogSink;
+const logs = captureHandlerLogs();
 let workDir: string;
 
 async function startSimulator(options: BoomiHubSimulatorOptions = {}): Promise<void> {
@@ -123,13 +121,10 @@ afterAll(async () => {
 beforeEach(async () => {
   t = Date.UTC(2016, 9, 31, 15, 12, 21);
   useSecret(BASIC_CREDS);
-  logs = [];
-  previousSink = setLogSink((line) => logs.push(line));
   await startSimulator();
 });
 
 afterEach(async () => {
-  setLogSink(previousSink);
   await sim.stop();
 });
 

@@ -17,9 +17,8 @@ import { createHandler as createGetTask } from '../../lambdas/crossing-minds/get
 import { createHandler as createTriggerTask } from '../../lambdas/crossing-minds/trigger-task';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
-import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
 import { secretsManager } from '../support/secrets';
-import { failure } from '../support/handlers';
+import { captureHandlerLogs, failure } from '../support/handlers';
 
 const EPOCH = Date.UTC(2024, 0, 1);
 const SECRET_NAME = 'continuum/crossing-minds-test';
@@ -35,8 +34,7 @@ const TASK_ID = /^[A-Za-z0-9]{20}$/;
 let t: number;
 let sim: CrossingMindsSimulator;
 let env: HandlerEnvironment;
-let logs: string[];
-let previousSink: LogSink;
+const logs = captureHandlerLogs();
 /** The secret as the mocked Secrets Manager holds it. */
 let stored: string;
 
@@ -94,13 +92,10 @@ const vendorError = (status: number, name: string, message: string) => ({
 beforeEach(async () => {
   t = 0;
   useSecret({ token: 'cm-demo-jwt' });
-  logs = [];
-  previousSink = setLogSink((line) => logs.push(line));
   await startSimulator();
 });
 
 afterEach(async () => {
-  setLogSink(previousSink);
   await sim.stop();
 });
 

@@ -9,12 +9,11 @@ import { htmlErrorPage } from '../../lib/local/simulators/http-simulator';
 import { TamrCloudSimulator, type TamrCloudSimulatorOptions } from '../../lib/local/simulators/tamr-cloud';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
-import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
 import { createHandler as createCreateJob } from '../../lambdas/tamr-cloud/create-job';
 import { createHandler as createFindUnfinishedJob } from '../../lambdas/tamr-cloud/find-unfinished-job';
 import { createHandler as createGetJob } from '../../lambdas/tamr-cloud/get-job';
 import { createHandler as createStopJob } from '../../lambdas/tamr-cloud/stop-job';
-import { failure, type HandlerError } from '../support/handlers';
+import { captureHandlerLogs, failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const EPOCH = Date.UTC(2025, 2, 1, 12);
@@ -28,8 +27,7 @@ const iso = (ms: number) => new Date(EPOCH + ms).toISOString();
 let t: number;
 let sim: TamrCloudSimulator;
 let env: HandlerEnvironment;
-let logs: string[];
-let previousSink: LogSink;
+const logs = captureHandlerLogs();
 
 /** Jobs take 1000 ms (100 ms PENDING), stops 100 ms, on a clock the test moves by hand. */
 async function startSimulator(options: TamrCloudSimulatorOptions = {}): Promise<void> {
@@ -50,13 +48,10 @@ const jsonFault = (status: number, body: object) => ({ kind: 'status' as const, 
 beforeEach(async () => {
   t = 0;
   useSecret(KEY);
-  logs = [];
-  previousSink = setLogSink((line) => logs.push(line));
   await startSimulator();
 });
 
 afterEach(async () => {
-  setLogSink(previousSink);
   await sim.stop();
 });
 

@@ -12,12 +12,11 @@ import { htmlErrorPage } from '../../lib/local/simulators/http-simulator';
 import { TamrMasteringSimulator, type TamrMasteringSimulatorOptions } from '../../lib/local/simulators/tamr-mastering';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import type { JobResult } from '../../lambdas/shared/job-result';
-import { setLogSink, type LogSink } from '../../lambdas/shared/logger';
 import { createHandler as createGetOperation } from '../../lambdas/tamr-mastering/get-operation';
 import { createHandler as createPopulateRecipe } from '../../lambdas/tamr-mastering/populate-recipe';
 import { createHandler as createSubmitRefresh } from '../../lambdas/tamr-mastering/submit-refresh';
 import { createHandler as createUpdateRecords } from '../../lambdas/tamr-mastering/update-records';
-import { failure, type HandlerError } from '../support/handlers';
+import { captureHandlerLogs, failure, type HandlerError } from '../support/handlers';
 import { secretFetches, useSecret } from '../support/secrets';
 
 const EPOCH = Date.UTC(2024, 0, 1);
@@ -32,8 +31,7 @@ const context = { awsRequestId: 'test' } as Context;
 let t: number;
 let sim: TamrMasteringSimulator;
 let env: HandlerEnvironment;
-let logs: string[];
-let previousSink: LogSink;
+const logs = captureHandlerLogs();
 let workDir: string;
 
 async function startSimulator(options: TamrMasteringSimulatorOptions = {}): Promise<void> {
@@ -71,13 +69,10 @@ afterAll(async () => {
 beforeEach(async () => {
   t = 0;
   useSecret(CREDS);
-  logs = [];
-  previousSink = setLogSink((line) => logs.push(line));
   await startSimulator();
 });
 
 afterEach(async () => {
-  setLogSink(previousSink);
   await sim.stop();
 });
 
