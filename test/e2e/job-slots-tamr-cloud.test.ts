@@ -11,6 +11,7 @@ import type { RunningExecution } from '../../lib/local/runner';
 import { LocalSession } from '../../lib/local/session';
 import { TamrCloudSimulator } from '../../lib/local/simulators/tamr-cloud';
 import { statesEntered, until } from '../support/local-run';
+import { HeldClock } from '../support/held-clock';
 
 const KEY = 'apk_slots_key';
 const API = '/api/v1beta1';
@@ -38,18 +39,6 @@ ${pooled ? '    slotPool: acme-tenant\n' : ''}    # Waits are a few ms here: bud
   );
   const pools = pooled ? 'slotPools:\n  - { name: acme-tenant, limit: 5, waitSeconds: 1, maxWaitMinutes: 600 }\n' : '';
   return parseConfig(`${pools}pipelines:${pipelines.join('')}\n`, '/tmp/job-slots-tamr-cloud.yaml');
-}
-
-/** A simulator clock that stands still until released, then runs on from where it stood. */
-class HeldClock {
-  private heldAt: number | undefined = Date.now();
-  private offset = 0;
-  readonly now = (): number => this.heldAt ?? Date.now() - this.offset;
-  release(): void {
-    if (this.heldAt === undefined) return;
-    this.offset = Date.now() - this.heldAt;
-    this.heldAt = undefined;
-  }
 }
 
 let session: LocalSession | undefined;

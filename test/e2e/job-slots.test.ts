@@ -11,6 +11,7 @@ import { localDynamoDbClient } from '../../lib/local/dynamodb';
 import { startLocalExecution, type RunningExecution } from '../../lib/local/runner';
 import type { LocalSession } from '../../lib/local/session';
 import { TamrMasteringSimulator } from '../../lib/local/simulators/tamr-mastering';
+import { HeldClock } from '../support/held-clock';
 import { FAST, openSession, statesEntered, testConfig, until } from '../support/local-run';
 
 const SECRETS = { 'continuum/tamr-mastering': { username: 'admin', password: 'dt' } };
@@ -76,7 +77,7 @@ function launch(name: string, entered: Map<string, string[]> = new Map(), waitMs
 }
 
 /**
- * While the simulator clock stands still (gatedClock), jobs poll every few milliseconds: a budget
+ * While the simulator clock stands still (HeldClock), jobs poll every few milliseconds: a budget
  * of a day of polls and slot waits keeps a slow machine from running out of either first.
  */
 const PATIENT = '    polling: { initialIntervalSeconds: 60, maxIntervalSeconds: 60, backoffRate: 1, timeoutMinutes: 1440 }\n';
@@ -98,26 +99,9 @@ function peakConcurrentOperations(): number {
   return peak;
 }
 
-/**
- * A simulator clock that stands still until `go()`, then runs on from where it stopped: jobs
- * submitted meanwhile stay PENDING, so runs that start together really overlap however slowly
- * this machine starts them.
- */
-function gatedClock() {
-  const frozenAt = Date.now();
-  let offset: number | undefined;
-  return {
-    now: () => (offset === undefined ? frozenAt : Date.now() + offset),
-    go: () => {
-      offset ??= frozenAt - Date.now();
-    },
-  };
-}
-
-
 describe('tenant job slots shared by several pipelines', SLOW, () => {
   it('three pipelines in a pool of 2: never more than 2 jobs at the tenant, the third waits for a slot, all succeed', async () => {
-    const clock = gatedClock();
+    const clock = new HeldClock();
     await start(poolConfig(PATIENT_POOL, ['tm-a', 'tm-b', 'tm-c'].map((name) => pipelineYaml(name, { extra: PATIENT }))), clock.now);
     const entered = new Map<string, string[]>();
     const runs = ['tm-a', 'tm-b', 'tm-c'].map((name) => launch(name, entered, 100));
@@ -126,7 +110,7 @@ describe('tenant job slots shared by several pipelines', SLOW, () => {
     // before the tenant's clock moves on.
     await until(() => sim.operations.length === 2 && [...entered.values()].some((states) => states.some((s) => s.startsWith(WAITING))), 180_000);
     expect(await session!.slotPool(POOL)).toMatchObject({ count: 2, limit: 2 });
-    clock.go();
+    clock.release();
     const reports = await Promise.all(runs.map((run) => run.done));
 
     expect(reports.map((r) => [r.pipeline, r.status])).toEqual([
@@ -156,11 +140,11 @@ describe('tenant job slots shared by several pipelines', SLOW, () => {
   });
 
   it('without the pool the same three pipelines put 3 jobs on the tenant at once (the control)', async () => {
-    const clock = gatedClock();
+    const clock = new HeldClock();
     await start(testConfig(`pipelines:${['tm-a', 'tm-b', 'tm-c'].map((name) => pipelineYaml(name, { pooled: false, extra: PATIENT })).join('')}\n`), clock.now);
     const runs = ['tm-a', 'tm-b', 'tm-c'].map((name) => launch(name));
     await until(() => sim.operations.length === 3, 180_000);
-    clock.go();
+    clock.release();
     const reports = await Promise.all(runs.map((run) => run.done));
 
     expect(reports.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);

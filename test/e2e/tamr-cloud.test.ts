@@ -12,6 +12,7 @@ import type { HistoryEvent, RunReport } from '../../lib/local/runner';
 import { LocalSession, type SessionRunOptions } from '../../lib/local/session';
 import { allStates } from '../../lib/local/synthesized';
 import { TamrCloudSimulator, type TamrCloudJob, type TamrCloudSimulatorOptions } from '../../lib/local/simulators/tamr-cloud';
+import { HeldClock } from '../support/held-clock';
 
 const KEY = 'apk_e2e_key';
 const API = '/api/v1beta1';
@@ -116,22 +117,6 @@ async function simulator(options: TamrCloudSimulatorOptions = {}): Promise<TamrC
 
 function run(sim: TamrCloudSimulator, pipeline: string, options: SessionRunOptions = {}): Promise<RunReport> {
   return session.run(pipeline, { baseUrl: `${sim.url}${API}`, waitMs: 20, retryMs: 10, ...options });
-}
-
-/**
- * A simulator clock that stands still until released, then runs at real speed from where it
- * stood: while it is held no job can finish, so "how many jobs were unfinished at once" does
- * not depend on how fast a loaded machine runs the Map's iterations.
- */
-class HeldClock {
-  private heldAt: number | undefined = Date.now();
-  private offset = 0;
-  readonly now = (): number => this.heldAt ?? Date.now() - this.offset;
-  release(): void {
-    if (this.heldAt === undefined) return;
-    this.offset = Date.now() - this.heldAt;
-    this.heldAt = undefined;
-  }
 }
 
 const ms = (iso: string) => Date.parse(iso);
