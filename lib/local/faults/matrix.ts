@@ -281,9 +281,19 @@ export class FaultMatrix {
     stuck: boolean,
   ): CaseResult {
     // Retries: StateRetried events, and submits sent again after a lost answer (a job with
-    // `lostSubmit` looks for its job instead of retrying the submit, then submits again).
-    const resubmitWaits = new Set(this.session.pipeline(pipeline.name).jobs.flatMap((job) => job.states.lostSubmitWait ?? []));
-    const retries = report.history.filter((e) => e.type === 'StateRetried' || (e.type === 'StateEntered' && resubmitWaits.has(e.state?.name ?? ''))).length;
+    // `lostSubmit` looks for its job instead of retrying the submit, then enters the submit state
+    // again: every entry after the first, per Map item, is one).
+    const resubmitting = new Set(this.session.pipeline(pipeline.name).jobs.filter((job) => job.states.lostSubmitWait).map((job) => job.states.submit));
+    const submitEntries = new Map<string, number>();
+    let retries = 0;
+    for (const event of report.history) {
+      if (event.type === 'StateRetried') retries += 1;
+      if (event.type !== 'StateEntered' || !resubmitting.has(event.state?.name ?? '')) continue;
+      const key = `${event.state!.name}#${event.index ?? ''}`;
+      const entries = (submitEntries.get(key) ?? 0) + 1;
+      submitEntries.set(key, entries);
+      if (entries > 1) retries += 1;
+    }
     const status = stuck ? 'STUCK' : report.status;
     const problems = stuck ? [`did not end within ${this.options.caseTimeoutMs / 1000} s (aborted)`] : judge(expected, report, retries, sim);
     return {
