@@ -269,6 +269,20 @@ describe('TASK_ALREADY_RUNNING', () => {
     expect(entered).toContain('Attach to running ML model retrain task');
   });
 
+  it('a trigger whose answer was lost: the retry is answered TASK_ALREADY_RUNNING and attaches to the task it started', async () => {
+    sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: '/tasks/private/reco_export/' });
+    const report = await run('cm-export');
+
+    expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+    const [task] = tasksNamed('reco_export');
+    expect(tasksNamed('reco_export')).toHaveLength(1);
+    expect(sim.requestsTo('POST', '/tasks/private/reco_export/').map((r) => [r.status, r.lostAnswer])).toEqual([
+      [undefined, 200],
+      [409, undefined],
+    ]);
+    expect(report.steps[0]).toMatchObject({ remoteId: task.task_id, finalState: 'COMPLETED' });
+  });
+
   it('attach: a running private task is followed by id', async () => {
     const running = sim.seedRunningTask('reco_export', { payload: { output_table: { connection: 'LOCAL', name: 'theirs.parquet' } } });
     const report = await run('cm-export');
