@@ -219,6 +219,9 @@ export const stepDisplayShape = {
     .describe('What the job produces, used in the other state names: `Wait for <subject>`, `<Subject> done`.'),
 };
 
+/** A URL field (baseUrl and the like); `pipelineProblems` also requires http(s) for `baseUrl`. */
+export const httpUrl = () => z.url({ error: 'must be an http(s) URL' });
+
 /** A remote id: Tamr ids are numbers in some answers and strings in others. */
 export const remoteId = z
   .union([z.string().min(1), z.number().int().nonnegative()], {

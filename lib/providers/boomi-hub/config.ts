@@ -5,8 +5,8 @@
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
 import * as z from 'zod';
-import { basePipelineShape, stepDisplayShape } from '../../config/common';
-import { kindUnion } from '../../config/kind-union';
+import { basePipelineShape, httpUrl, stepDisplayShape } from '../../config/common';
+import { stepList } from '../../config/step-list';
 
 /** Universe and repository ids go into the URL path and query: no blanks, slashes, spaces or bare dots. */
 const hubId = (what: string) =>
@@ -51,8 +51,7 @@ export const boomiHubPipelineSchema = z
     ...basePipelineShape,
     system: z.literal('boomi-hub'),
     /** The Hub cloud that hosts the repository, e.g. `https://c01-usa-east.hub.boomi.com` (API under /mdm). */
-    baseUrl: z
-      .url({ error: 'must be an http(s) URL' })
+    baseUrl: httpUrl()
       .describe('The Hub cloud that hosts the repository, e.g. `https://c01-usa-east.hub.boomi.com`; the API lives under `/mdm`.'),
     /** The universe (domain) the batches go to. */
     universeId: hubId('universe').describe('Id of the universe (domain) the batches go to (letters, digits, `._-`).'),
@@ -63,7 +62,7 @@ export const boomiHubPipelineSchema = z
     repositoryId: hubId('repository')
       .optional()
       .describe('Repository id, case sensitive. Set: JWT auth (secret `{"token"}`), and every request carries `repositoryId=<id>`. Absent: Basic auth (secret `{"username", "password"}`).'),
-    steps: z.array(kindUnion('boomi-hub', boomiHubSteps)).min(1, 'needs at least one step').describe('The batches to submit, in order.'),
+    steps: stepList('boomi-hub', boomiHubSteps, 'The batches to submit, in order.'),
   })
   .strict()
   .meta({

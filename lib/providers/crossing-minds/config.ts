@@ -4,8 +4,8 @@
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
 import * as z from 'zod';
-import { basePipelineShape, stepDisplayShape } from '../../config/common';
-import { kindUnion } from '../../config/kind-union';
+import { basePipelineShape, httpUrl, stepDisplayShape } from '../../config/common';
+import { stepList } from '../../config/step-list';
 import { CONTEXT_TASK_SCHEMAS, isPrivateTask, PRIVATE_TASK_NAMES, PUBLIC_TASK_NAMES, TASK_NAMES, unknownTaskMessage, type TaskName } from './api';
 
 /** What a step does when the API answers TASK_ALREADY_RUNNING. */
@@ -75,10 +75,9 @@ export const crossingMindsPipelineSchema = z
     ...basePipelineShape,
     system: z.literal('crossing-minds'),
     /** API root, e.g. `https://api.crossingminds.com` (the database comes with the JWT). */
-    baseUrl: z
-      .url({ error: 'must be an http(s) URL' })
+    baseUrl: httpUrl()
       .describe('API root, e.g. `https://api.crossingminds.com`; task paths are relative to it (a path prefix is kept). The database is not in the URL: the JWT selects it.'),
-    steps: z.array(kindUnion('crossing-minds', crossingMindsSteps)).min(1, 'needs at least one step').describe('The tasks to run, in order.'),
+    steps: stepList('crossing-minds', crossingMindsSteps, 'The tasks to run, in order.'),
   })
   .strict()
   .meta({

@@ -4,8 +4,8 @@
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
 import * as z from 'zod';
-import { basePipelineShape, stepDisplayShape } from '../../config/common';
-import { kindUnion } from '../../config/kind-union';
+import { basePipelineShape, httpUrl, stepDisplayShape } from '../../config/common';
+import { stepList } from '../../config/step-list';
 
 /** Tamr Cloud ids are strings (`src_…`, `dp_…`); a publish destination id may be a name with spaces. */
 const cloudId = z.string({ error: 'required' }).min(1, 'must not be empty');
@@ -109,8 +109,7 @@ export const tamrCloudPipelineSchema = z
       })
       .describe("The tenant's name (lowercase letters, digits, dashes), not its URL: the API is `https://{tenant}.tamr.cloud/api/v1beta1`."),
     /** Replaces `https://{tenant}.tamr.cloud/api/v1beta1` (a simulator or a proxy); includes the `/api/v1beta1` part. */
-    baseUrl: z
-      .url({ error: 'must be an http(s) URL' })
+    baseUrl: httpUrl()
       .optional()
       .describe('Replaces the API root built from `tenant`, `/api/v1beta1` included: a simulator or a proxy.'),
     /**
@@ -124,7 +123,7 @@ export const tamrCloudPipelineSchema = z
       .max(30)
       .default(DEFAULT_JOB_LIMIT)
       .describe("Concurrent jobs the tenant allows (Tamr's default is 5; more are answered 429): a `load` step runs at most this many jobs at once."),
-    steps: z.array(kindUnion('tamr-cloud', tamrCloudSteps)).min(1, 'needs at least one step').describe('The jobs to run, in order.'),
+    steps: stepList('tamr-cloud', tamrCloudSteps, 'The jobs to run, in order.'),
   })
   .strict()
   .meta({

@@ -3,8 +3,8 @@
  * The `.describe()` texts are the README's config reference (`npm run docs`).
  */
 import * as z from 'zod';
-import { basePipelineShape, remoteId, stepDisplayShape } from '../../config/common';
-import { kindUnion } from '../../config/kind-union';
+import { basePipelineShape, httpUrl, remoteId, stepDisplayShape } from '../../config/common';
+import { stepList } from '../../config/step-list';
 
 const project = { project: remoteId.describe('Mastering project id (string or whole number).') };
 const polled = 'The answer is an operation, polled with `GET /api/versioned/v1/operations/{id}`.';
@@ -62,10 +62,9 @@ export const tamrMasteringPipelineSchema = z
   .object({
     ...basePipelineShape,
     system: z.literal('tamr-mastering'),
-    baseUrl: z
-      .url({ error: 'must be an http(s) URL' })
+    baseUrl: httpUrl()
       .describe('Server root, e.g. `https://tamr.example.com:9100`; the API lives under `/api/versioned/v1`.'),
-    steps: z.array(kindUnion('tamr-mastering', tamrMasteringSteps)).min(1, 'needs at least one step').describe('The jobs to run, in order.'),
+    steps: stepList('tamr-mastering', tamrMasteringSteps, 'The jobs to run, in order.'),
   })
   .strict()
   .meta({
