@@ -11,9 +11,8 @@
  * - An empty list contradicts the refusal: CrossingMindsTaskNotListed.
  */
 import * as z from 'zod';
-import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import {
   RECENTS_PAGE_SIZE,
   recentsPath,
@@ -32,9 +31,7 @@ export const createHandler = crossingMindsHandler('crossing-minds/find-running-t
   const { taskName } = args.event;
   const path = recentsPath(taskName, 1, RECENTS_PAGE_SIZE);
   const response = await args.call(await args.auth(), 'GET', path);
-  const parsed = recentsSchema.safeParse(parseJsonBody(`GET ${path}`, response.body));
-  if (!parsed.success) throw new MalformedResponseError(`GET ${path}: not a recents list: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  const { tasks } = parsed.data;
+  const { tasks } = parseJsonAs(`GET ${path}`, response.body, recentsSchema, 'not a recents list');
   const task = tasks.find((candidate) => UNFINISHED.has(candidate.status)) ?? tasks[0];
   if (!task) throw new TaskNotListedError(`the API answered TASK_ALREADY_RUNNING for ${taskName} but lists no ${taskName} task`);
   return taskResult(viewOfListed(task));

@@ -15,9 +15,9 @@
  * it to be done; null while it is still being looked for.
  */
 import * as z from 'zod';
-import { BadTaskInputError, MalformedResponseError } from '../shared/errors';
+import { BadTaskInputError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { running } from '../shared/job-result';
 import { nextCheckRequest, withNextCheck } from '../shared/next-check';
 import {
@@ -47,9 +47,7 @@ export const createHandler = crossingMindsHandler('crossing-minds/get-recent-tas
   if (!locator) throw new BadTaskInputError(`crossing-minds/get-recent-task: '${jobId}' is not a task locator`);
   const path = recentsPath(taskName, locator.page, pageSize);
   const response = await args.call(await args.auth(), 'GET', path);
-  const parsed = recentsSchema.safeParse(parseJsonBody(`GET ${path}`, response.body));
-  if (!parsed.success) throw new MalformedResponseError(`GET ${path}: not a recents list: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  const recents = parsed.data;
+  const recents = parseJsonAs(`GET ${path}`, response.body, recentsSchema, 'not a recents list');
 
   if (locator.taskId === null) {
     const newest = recents.tasks[0];

@@ -5,9 +5,8 @@
  * task's `details.progress` says it still needs (`nextCheckSeconds`, see lambdas/shared/next-check.ts).
  */
 import * as z from 'zod';
-import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { statusEvent } from '../shared/job-result';
 import { nextCheckRequest } from '../shared/next-check';
 import { checkedTaskResult, TASK_NAMES, taskPath, taskSchema, viewOfTask } from '../../lib/providers/crossing-minds/api';
@@ -19,9 +18,8 @@ export const createHandler = crossingMindsHandler('crossing-minds/get-task', eve
   const { taskName, jobId, nextCheck } = args.event;
   const path = taskPath(taskName, jobId);
   const response = await args.call(await args.auth(), 'GET', path);
-  const task = taskSchema.safeParse(parseJsonBody(`GET ${path}`, response.body));
-  if (!task.success) throw new MalformedResponseError(`GET ${path}: not a task: ${z.prettifyError(task.error).replace(/\n/g, ' ')}`);
-  return checkedTaskResult(viewOfTask(task.data), nextCheck);
+  const task = parseJsonAs(`GET ${path}`, response.body, taskSchema, 'not a task');
+  return checkedTaskResult(viewOfTask(task), nextCheck);
 });
 
 export const handler = lambdaEntry(createHandler);

@@ -7,9 +7,8 @@
  * names. TASK_ALREADY_RUNNING throws CrossingMindsTaskAlreadyRunning for the existing-task check.
  */
 import * as z from 'zod';
-import { MalformedResponseError } from '../shared/errors';
 import { lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { running } from '../shared/job-result';
 import { isPrivateTask, publicTriggerAnswerSchema, TASK_NAMES, triggerAnswerSchema, triggerPath } from '../../lib/providers/crossing-minds/api';
 import { crossingMindsHandler } from './client';
@@ -25,15 +24,13 @@ export const createHandler = crossingMindsHandler('crossing-minds/trigger-task',
     // The task works on our behalf after this call: the API asks for the refresh token with it.
     const body = { context_task: context ?? {}, ...(auth.refreshToken ? { refresh_token: auth.refreshToken } : {}) };
     const response = await args.call(auth, 'POST', path, { body: JSON.stringify(body) });
-    const answer = triggerAnswerSchema.safeParse(parseJsonBody(where, response.body));
-    if (!answer.success) throw new MalformedResponseError(`${where}: answer has no task_id: ${z.prettifyError(answer.error).replace(/\n/g, ' ')}`);
-    return running(answer.data.task_id, 'REQUEST_SENT', { taskName, taskId: answer.data.task_id });
+    const answer = parseJsonAs(where, response.body, triggerAnswerSchema, 'answer has no task_id');
+    return running(answer.task_id, 'REQUEST_SENT', { taskName, taskId: answer.task_id });
   }
   const response = await args.call(auth, 'POST', path);
   if (response.body.trim() === '') return running(null, 'REQUEST_SENT', { taskName, taskId: null });
-  const answer = publicTriggerAnswerSchema.safeParse(parseJsonBody(where, response.body));
-  if (!answer.success) throw new MalformedResponseError(`${where}: unexpected answer: ${z.prettifyError(answer.error).replace(/\n/g, ' ')}`);
-  const taskId = answer.data.task_id ?? null;
+  const answer = parseJsonAs(where, response.body, publicTriggerAnswerSchema, 'unexpected answer');
+  const taskId = answer.task_id ?? null;
   return running(taskId, 'REQUEST_SENT', { taskName, taskId });
 });
 

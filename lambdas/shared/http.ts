@@ -12,6 +12,7 @@ import {
   TransientApiError,
 } from './errors';
 import type { Logger } from './logger';
+import * as z from 'zod';
 
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -103,6 +104,18 @@ export function parseJsonBody(where: string, body: string): unknown {
   } catch {
     throw new MalformedResponseError(`${where}: answer is not valid JSON: ${cut(body, 200)}`);
   }
+}
+
+/** A JSON answer checked against `schema`, or MalformedResponse: `<where>: <what>: <what is wrong>`. */
+export function parseJsonAs<T extends z.ZodType>(where: string, body: string, schema: T, what: string): z.output<T> {
+  const parsed = schema.safeParse(parseJsonBody(where, body));
+  if (!parsed.success) throw new MalformedResponseError(`${where}: ${what}: ${schemaProblems(parsed.error)}`);
+  return parsed.data;
+}
+
+/** What a schema found wrong with an answer, on one line (for a MalformedResponse message). */
+export function schemaProblems(error: z.ZodError): string {
+  return z.prettifyError(error).replace(/\n/g, ' ');
 }
 
 export function cut(text: string, max = MAX_MESSAGE): string {

@@ -16,9 +16,8 @@
  */
 import * as z from 'zod';
 import { apiHandler, lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { running, succeeded } from '../shared/job-result';
-import { MalformedResponseError } from '../shared/errors';
 import {
   describeJob,
   jobConfiguration,
@@ -49,9 +48,7 @@ export const createHandler = apiHandler('tamr-cloud/find-unfinished-job', event,
   let jobsChecked = 0;
   for (let page = 1; page <= MAX_LIST_PAGES; page++) {
     const response = await callTamrCloud(args, 'GET', listJobsPath(search.filter, pageToken));
-    const parsed = jobListSchema.safeParse(parseJsonBody(response.where, response.body));
-    if (!parsed.success) throw new MalformedResponseError(`${response.where}: not a job list: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-    const { jobs, nextPageToken } = parsed.data;
+    const { jobs, nextPageToken } = parseJsonAs(response.where, response.body, jobListSchema, 'not a job list');
     jobsChecked += jobs.length;
     // Newest first: the first unfinished job is the newest one.
     const unfinished = jobs.find((job) => job.status.state !== TamrCloudJobState.DONE && search.matches(job));

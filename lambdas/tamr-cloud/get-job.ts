@@ -3,9 +3,8 @@
  * the loop waiting; DONE succeeds, or fails with the job's `status.error` reason and message.
  */
 import * as z from 'zod';
-import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { statusEvent } from '../shared/job-result';
 import { jobPath, jobResult, jobSchema } from '../../lib/providers/tamr-cloud/api';
 import { callTamrCloud } from './client';
@@ -19,7 +18,5 @@ export const handler = lambdaEntry(createHandler);
 
 /** A job body, or MalformedResponse naming what is wrong with it. */
 export function parseJob<T extends z.ZodType>(where: string, body: string, schema: T): z.output<T> {
-  const parsed = schema.safeParse(parseJsonBody(where, body));
-  if (!parsed.success) throw new MalformedResponseError(`${where}: not a Tamr Cloud job: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  return parsed.data;
+  return parseJsonAs(where, body, schema, 'not a Tamr Cloud job');
 }

@@ -5,9 +5,8 @@
  */
 import { pipeline } from 'node:stream';
 import * as z from 'zod';
-import { MalformedResponseError } from '../shared/errors';
 import { apiHandler, lambdaEntry } from '../shared/handler';
-import { parseJsonBody } from '../shared/http';
+import { parseJsonAs } from '../shared/http';
 import { failed, succeeded } from '../shared/job-result';
 import { openRecords, RecordsToCommands, toWebStream } from '../shared/record-source';
 import { TAMR_ERRORS, updateRecordsPath, updateRecordsResultSchema } from '../../lib/providers/tamr-mastering/api';
@@ -24,9 +23,7 @@ export const createHandler = apiHandler('tamr-mastering/update-records', event, 
   const body = pipeline(source, commands, () => undefined);
   const response = await callTamr(args, 'POST', path, { body: toWebStream(body), contentType: 'application/json' });
 
-  const parsed = updateRecordsResultSchema.safeParse(parseJsonBody(`POST ${path}`, response.body));
-  if (!parsed.success) throw new MalformedResponseError(`POST ${path}: unexpected updateRecords answer: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-  const result = parsed.data;
+  const result = parseJsonAs(`POST ${path}`, response.body, updateRecordsResultSchema, 'unexpected updateRecords answer');
   const summary = { datasetId: event.datasetId, recordsSent: commands.count, commandsProcessed: result.numCommandsProcessed };
   logger.info('records sent', summary);
   if (!result.allCommandsSucceeded) {

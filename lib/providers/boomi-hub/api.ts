@@ -6,7 +6,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as z from 'zod';
 import { BadSecretError, MalformedResponseError } from '../../../lambdas/shared/errors';
-import { cut, defaultErrorMessage } from '../../../lambdas/shared/http';
+import { cut, defaultErrorMessage, schemaProblems } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 
@@ -96,7 +96,7 @@ export type BoomiBatch = z.output<typeof batchSchema>['batch'];
 export function parseBatch(where: string, body: string): BoomiBatch {
   const parsed = batchSchema.safeParse(parseXml(where, body));
   if (!parsed.success) {
-    throw new MalformedResponseError(`${where}: not a batch status: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}: ${cut(body.trim(), 200)}`);
+    throw new MalformedResponseError(`${where}: not a batch status: ${schemaProblems(parsed.error)}: ${cut(body.trim(), 200)}`);
   }
   return parsed.data.batch;
 }
