@@ -21,7 +21,7 @@ export const progressMarkSchema = z
   .loose();
 export type ProgressMark = { readonly progressDone: number; readonly progressAtSeconds: number };
 /** The summary keys of a progress reading (bookkeeping for the next estimate, not a fact of the job). */
-export const PROGRESS_MARK_KEYS: ReadonlySet<string> = new Set(['progressDone', 'progressAtSeconds']);
+export const PROGRESS_MARK_KEYS: ReadonlySet<string> = new Set<keyof ProgressMark>(['progressDone', 'progressAtSeconds']);
 
 /** The `nextCheck` field of a status payload. */
 export const nextCheckRequest = z.object({

@@ -357,9 +357,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       comment: `Gives the API time to list a job it created (${waits.join(', ')} s).`,
       time: sfn.WaitTime.secondsPath(`${counter}.wait`),
     });
-    const find = this.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, {
-      ...this.itemPayload,
-    });
+    const find = this.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, this.itemPayload);
     const attach = new sfn.Pass(this, 'AttachLostSubmit', {
       stateName: `Attach to ${job.subject} job started by the failed submit`,
       comment: 'The submit reached the API after all: this is the job it started. Polls it instead of starting another.',
