@@ -12,17 +12,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '../shared/logger';
 import { releaseExecutionSlots } from './job-slots';
-import { stateDataOf, unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
-
-export interface ExecutionStatusChange {
-  readonly executionArn: string;
-  readonly stateMachineArn: string;
-  readonly status: string;
-}
+import { readExecutionStates, type ExecutionStatusChange } from '../shared/execution-history';
+import { unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
 
 export interface CleanupResult {
   readonly executionArn: string;
@@ -38,9 +33,6 @@ export interface SlotTableEnvironment {
   /** Comma-separated pool names. */
   readonly JOB_SLOT_POOLS?: string;
 }
-
-/** History pages read at most (1000 events each): a run polling for a week stays well below. */
-const MAX_PAGES = 50;
 
 export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient; dynamodb?: DynamoDBClient } = {}, env: SlotTableEnvironment = process.env) {
   const sfn = clients.sfn ?? new SFNClient({});
@@ -76,17 +68,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
   };
 
   async function stopJobs({ executionArn, status }: ExecutionStatusChange): Promise<CleanupResult> {
-    const states: unknown[] = [];
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
-      for (const historyEvent of page.events ?? []) states.push(stateDataOf(historyEvent as HistoryEvent));
-      nextToken = page.nextToken;
-      pages += 1;
-    } while (nextToken && pages < MAX_PAGES);
-
-    const jobs = unfinishedJobs(states);
+    const jobs = unfinishedJobs((await readExecutionStates(sfn, executionArn)).map((state) => state.data));
     logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
     const result: CleanupResult = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {

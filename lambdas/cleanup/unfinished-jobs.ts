@@ -59,17 +59,3 @@ function isStopDescriptor(value: unknown): value is StopDescriptor {
   const stop = value as StopDescriptor | null | undefined;
   return typeof stop?.FunctionName === 'string' && typeof stop.Payload === 'object' && stop.Payload !== null;
 }
-
-/** The state data of one GetExecutionHistory event (AWS shape), or undefined. */
-export function stateDataOf(event: {
-  stateEnteredEventDetails?: { input?: string };
-  stateExitedEventDetails?: { output?: string };
-}): unknown {
-  const text = event.stateEnteredEventDetails?.input ?? event.stateExitedEventDetails?.output;
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

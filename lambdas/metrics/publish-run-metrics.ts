@@ -4,21 +4,11 @@
  * for the dashboard. One invocation per run, none per poll.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { stateDataOf } from '../cleanup/unfinished-jobs';
+import { readExecutionStates, type ExecutionStatusChange } from '../shared/execution-history';
 import { Logger } from '../shared/logger';
-import { CONTINUUM_METRICS, jobDurations, type TimedState } from './job-durations';
-
-interface ExecutionStatusChange {
-  readonly executionArn: string;
-  readonly stateMachineArn: string;
-  readonly status: string;
-  /** The execution's output (JSON text) when it is small enough to be in the event. */
-  readonly output?: string | null;
-}
-
-const MAX_PAGES = 50;
+import { CONTINUUM_METRICS, jobDurations } from './job-durations';
 
 export function createHandler(clients: { sfn?: SFNClient; cloudwatch?: CloudWatchClient } = {}) {
   const sfn = clients.sfn ?? new SFNClient({});
@@ -32,19 +22,7 @@ export function createHandler(clients: { sfn?: SFNClient; cloudwatch?: CloudWatc
     if (!output || output.skipped === true || typeof output.pipeline !== 'string') return {};
     const pipeline = output.pipeline;
 
-    const states: TimedState[] = [];
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
-      for (const historyEvent of page.events ?? []) {
-        states.push({ timestamp: new Date(historyEvent.timestamp ?? 0).getTime(), data: stateDataOf(historyEvent as HistoryEvent) });
-      }
-      nextToken = page.nextToken;
-      pages += 1;
-    } while (nextToken && pages < MAX_PAGES);
-
-    const durations = jobDurations(states);
+    const durations = jobDurations(await readExecutionStates(sfn, executionArn));
     const data = Object.entries(durations).map(([step, seconds]) => ({
       MetricName: CONTINUUM_METRICS.jobDuration,
       Dimensions: [

@@ -12,7 +12,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
-import { CONTINUUM_METRICS, jobDurations } from '../../lambdas/metrics/job-durations';
+import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
@@ -326,9 +326,8 @@ async function stopUnfinishedJobs(
   history: HistoryEvent[],
   invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
 ): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
-  const states = history.flatMap((e) => (e.type === 'StateEntered' ? [e.state?.input] : e.type === 'StateExited' ? [e.state?.output] : []));
   const report: Pick<CleanupReport, 'stopped' | 'failed'> = { stopped: [], failed: [] };
-  for (const job of unfinishedJobs(states)) {
+  for (const job of unfinishedJobs(timedStates(history).map((state) => state.data))) {
     try {
       await invoke(job.FunctionName, job.Payload);
       report.stopped.push(job.jobId);
@@ -339,11 +338,15 @@ async function stopUnfinishedJobs(
   return report;
 }
 
-function durationMetrics(pipelineName: string, history: HistoryEvent[]): MetricDatum[] {
-  const states = history.flatMap((e) =>
+/** Each state's input (entered) or output (exited) with its time: what the deployed functions read from GetExecutionHistory. */
+function timedStates(history: HistoryEvent[]): TimedState[] {
+  return history.flatMap((e) =>
     e.type === 'StateEntered' ? [{ timestamp: e.timestamp, data: e.state?.input }] : e.type === 'StateExited' ? [{ timestamp: e.timestamp, data: e.state?.output }] : [],
   );
-  return Object.entries(jobDurations(states)).map(([step, seconds]) => ({
+}
+
+function durationMetrics(pipelineName: string, history: HistoryEvent[]): MetricDatum[] {
+  return Object.entries(jobDurations(timedStates(history))).map(([step, seconds]) => ({
     namespace: CONTINUUM_METRICS.namespace,
     name: CONTINUUM_METRICS.jobDuration,
     dimensions: { Pipeline: pipelineName, Step: step },

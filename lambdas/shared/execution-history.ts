@@ -1,0 +1,47 @@
+/**
+ * An ended execution's history as the Continuum functions read it: the EventBridge event that
+ * names the execution, and every state's input or output, in order, with its time. Shared by the
+ * execution cleanup (which jobs are still running) and the run metrics (how long jobs ran).
+ */
+import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { TimedState } from '../metrics/job-durations';
+
+/** The `detail` of a "Step Functions Execution Status Change" event. */
+export interface ExecutionStatusChange {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly status: string;
+  /** The execution's output (JSON text) when it is small enough to be in the event. */
+  readonly output?: string | null;
+}
+
+/** History pages read at most (1000 events each): a run polling for a week stays well below. */
+const MAX_PAGES = 50;
+
+/** Every history event's time and state data (undefined for events without any), in order. */
+export async function readExecutionStates(sfn: SFNClient, executionArn: string): Promise<TimedState[]> {
+  const states: TimedState[] = [];
+  let nextToken: string | undefined;
+  let pages = 0;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
+    for (const event of page.events ?? []) states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
+    nextToken = page.nextToken;
+    pages += 1;
+  } while (nextToken && pages < MAX_PAGES);
+  return states;
+}
+
+/** The state data of one GetExecutionHistory event (AWS shape), or undefined. */
+export function stateDataOf(event: {
+  stateEnteredEventDetails?: { input?: string };
+  stateExitedEventDetails?: { output?: string };
+}): unknown {
+  const text = event.stateEnteredEventDetails?.input ?? event.stateExitedEventDetails?.output;
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
