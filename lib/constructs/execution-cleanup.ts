@@ -11,14 +11,14 @@
  * holds (lib/constructs/job-slots.ts): one function, so the slot frees after the stop request.
  */
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { executionStatusPattern, grantReadExecutionHistory } from './execution-events';
 import { bundledFunction } from './handler-functions';
 import type { JobSlotTable } from './job-slots';
 
@@ -49,26 +49,12 @@ export class ExecutionCleanup extends Construct {
     });
     // Reads each pool item and removes the execution's holders: GetItem and UpdateItem on this table only.
     props.jobSlots?.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    const machineNames = props.stateMachines.map((machine) => String((machine.node.defaultChild as sfn.CfnStateMachine).stateMachineName));
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:GetExecutionHistory'],
-        resources: machineNames.map((name) =>
-          stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        ),
-      }),
-    );
+    // On this construct: the findings are on the function's role policy, a sibling of the function.
+    grantReadExecutionHistory(this, this.function, props.stateMachines);
     const stopFunctions = [...new Set(props.stopFunctions)];
     for (const fn of stopFunctions) fn.grantInvoke(this.function);
 
-    // On this construct: the findings are on the function's role policy, a sibling of the function.
     const validations = Validations.of(this);
-    for (const name of machineNames) {
-      validations.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
-        reason: `Executions are named when they start: ':*' covers the executions of state machine ${name} only.`,
-      });
-    }
     for (const fn of stopFunctions) {
       validations.acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
@@ -78,11 +64,7 @@ export class ExecutionCleanup extends Construct {
 
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
       description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...ENDED_EARLY_STATUSES], stateMachineArn: props.stateMachines.map((m) => m.stateMachineArn) },
-      },
+      eventPattern: executionStatusPattern(props.stateMachines, ENDED_EARLY_STATUSES),
       targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
     });
   }

@@ -5,7 +5,7 @@
  * function on the "execution succeeded" EventBridge rule (lambdas/metrics/).
  */
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +14,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CONTINUUM_METRICS } from '../../lambdas/metrics/job-durations';
+import { executionStatusPattern, grantReadExecutionHistory } from './execution-events';
 import { bundledFunction } from './handler-functions';
 
 export interface DashboardPipeline {
@@ -34,19 +35,14 @@ export class OperationsDashboard extends Construct {
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const machineNames = props.pipelines.map((p) => String((p.stateMachine.node.defaultChild as sfn.CfnStateMachine).stateMachineName));
 
     this.runMetrics = bundledFunction(this, 'PublishRunMetrics', {
       description: 'Continuum: publishes how long each step of a successful run took (Continuum/JobDurationSeconds)',
       entry: fileURLToPath(new URL('../../lambdas/metrics/publish-run-metrics.ts', import.meta.url)),
       timeout: Duration.minutes(2),
     });
-    this.runMetrics.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:GetExecutionHistory'],
-        resources: machineNames.map((name) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-      }),
-    );
+    const machines = props.pipelines.map((p) => p.stateMachine);
+    grantReadExecutionHistory(this, this.runMetrics, machines);
     this.runMetrics.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
@@ -56,21 +52,10 @@ export class OperationsDashboard extends Construct {
     );
     new events.Rule(this, 'ExecutionSucceeded', {
       description: 'Continuum: a run succeeded: publish its job durations',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['SUCCEEDED'], stateMachineArn: props.pipelines.map((p) => p.stateMachine.stateMachineArn) },
-      },
+      eventPattern: executionStatusPattern(machines, ['SUCCEEDED']),
       targets: [new eventTargets.LambdaFunction(this.runMetrics, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
-    const validations = Validations.of(this);
-    for (const name of machineNames) {
-      validations.acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
-        reason: `Executions are named when they start: ':*' covers the executions of state machine ${name} only.`,
-      });
-    }
-    validations.acknowledge({
+    Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the 'Continuum' namespace.",
     });

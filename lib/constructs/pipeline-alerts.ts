@@ -14,6 +14,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Alerts } from '../config/common';
+import { executionStatusPattern } from './execution-events';
 
 /** Execution statuses a person is told about. */
 export const ALERT_STATUSES = ['FAILED', 'TIMED_OUT'] as const;
@@ -49,11 +50,7 @@ export class PipelineAlerts extends Construct {
 
     this.rule = new events.Rule(this, 'ExecutionFailed', {
       description: `Continuum ${pipelineName}: an execution failed or timed out`,
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...ALERT_STATUSES], stateMachineArn: [stateMachine.stateMachineArn] },
-      },
+      eventPattern: executionStatusPattern([stateMachine], ALERT_STATUSES),
       targets: [
         new eventTargets.SnsTopic(this.topic, {
           message: events.RuleTargetInput.fromText(
