@@ -12,11 +12,9 @@
  * Shared by the deployed cleaner (lambdas/cleanup/stop-unfinished-jobs.ts) and the local runner.
  */
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../shared/slot-table';
 
-/** Must match lib/constructs/job-slots.ts (the table key and the pool item's bookkeeping attributes). */
-const KEY = 'pool';
-const COUNT = 'count';
-const BOOKKEEPING = new Set([KEY, COUNT, 'limit']);
+const BOOKKEEPING = new Set([SLOT_TABLE_KEY, SLOT_COUNT, SLOT_LIMIT]);
 
 export interface SlotRelease {
   readonly released: string[];
@@ -32,13 +30,13 @@ export interface SlotPoolState {
 }
 
 export async function readSlotPool(client: DynamoDBClient, tableName: string, pool: string): Promise<SlotPoolState> {
-  const { Item: item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { [KEY]: { S: pool } }, ConsistentRead: true }));
+  const { Item: item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { [SLOT_TABLE_KEY]: { S: pool } }, ConsistentRead: true }));
   const holders: Record<string, string> = {};
   for (const [name, value] of Object.entries(item ?? {})) {
     if (!BOOKKEEPING.has(name)) holders[name] = value.S ?? JSON.stringify(value);
   }
-  const limit = item?.limit?.N;
-  return { pool, count: Number(item?.[COUNT]?.N ?? 0), ...(limit ? { limit: Number(limit) } : {}), holders };
+  const limit = item?.[SLOT_LIMIT]?.N;
+  return { pool, count: Number(item?.[SLOT_COUNT]?.N ?? 0), ...(limit ? { limit: Number(limit) } : {}), holders };
 }
 
 /** Release every slot of `pools` held by the execution `executionArn`. */
@@ -59,10 +57,10 @@ export async function releaseExecutionSlots(client: DynamoDBClient, tableName: s
         await client.send(
           new UpdateItemCommand({
             TableName: tableName,
-            Key: { [KEY]: { S: pool } },
+            Key: { [SLOT_TABLE_KEY]: { S: pool } },
             UpdateExpression: 'SET #count = #count - :one REMOVE #holder',
             ConditionExpression: 'attribute_exists(#holder)',
-            ExpressionAttributeNames: { '#count': COUNT, '#holder': holder },
+            ExpressionAttributeNames: { '#count': SLOT_COUNT, '#holder': holder },
             ExpressionAttributeValues: { ':one': { N: '1' } },
           }),
         );

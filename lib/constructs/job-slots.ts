@@ -38,18 +38,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../../lambdas/shared/slot-table';
 import type { SlotPool } from '../config/slot-pools';
 
 /** Template metadata on the table: the pool names (read by the local runner). */
 export const JOB_SLOTS_METADATA = 'continuum:job-slots';
 
-/** The table's partition key and the pool item's bookkeeping attributes; every other attribute is a holder. */
-export const SLOT_TABLE_KEY = 'pool';
-export const SLOT_COUNT = 'count';
-export const SLOT_LIMIT = 'limit';
-
 /** Where a job keeps its slot bookkeeping in the state data. */
-export const SLOT_PATH = '$.slot';
+const SLOT_PATH = '$.slot';
 
 /** Field of a Map iteration's input holding the item's index (part of a per-item holder id). */
 export const ITEM_INDEX_FIELD = 'itemIndex';
@@ -57,7 +53,7 @@ export const ITEM_INDEX_FIELD = 'itemIndex';
 /** Error of a job that waited `maxWaitMinutes` without getting a slot. */
 export const SLOT_WAIT_TIMED_OUT = 'SlotWaitTimedOut';
 /** Error of a run whose job succeeded but whose slot could not be released (the cleanup releases it). */
-export const SLOT_RELEASE_FAILED = 'SlotReleaseFailed';
+const SLOT_RELEASE_FAILED = 'SlotReleaseFailed';
 
 const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 /** Step Functions' limit on state names. */
