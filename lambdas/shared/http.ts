@@ -77,6 +77,21 @@ function errorForStatus(where: string, response: Response, body: string, extract
 }
 
 /** JSON `message`/`error`, XML `<message>` elements, or the text of an HTML page. */
+/**
+ * For APIs whose error bodies are JSON with a `message` (Tamr's `{status, class, message}`, Tamr
+ * Cloud's `{code, message, details}`): that message; anything else (plain text, a proxy's HTML
+ * page) as `defaultErrorMessage` reads it.
+ */
+export function jsonMessageOrDefault(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { message?: unknown } | null;
+    if (typeof json?.message === 'string' && json.message.trim()) return json.message;
+  } catch {
+    // not JSON
+  }
+  return defaultErrorMessage(body);
+}
+
 export function defaultErrorMessage(body: string): string | undefined {
   const trimmed = body.trim();
   if (!trimmed) return undefined;

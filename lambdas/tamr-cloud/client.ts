@@ -5,8 +5,8 @@
  */
 import type { HandlerArgs } from '../shared/handler';
 import { AuthError } from '../shared/errors';
-import { callApi, type ApiRequest, type ApiResponse } from '../shared/http';
-import { apiKeyHeader, tamrCloudErrorMessage } from '../../lib/providers/tamr-cloud/api';
+import { callApi, jsonMessageOrDefault, type ApiRequest, type ApiResponse } from '../shared/http';
+import { apiKeyHeader } from '../../lib/providers/tamr-cloud/api';
 
 /** An answer, and the call as error messages name it (`GET /api/v1beta1/jobs/job_1`). */
 export interface TamrCloudResponse extends ApiResponse {
@@ -34,7 +34,7 @@ export async function callTamrCloud(
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: settings.httpTimeoutMs,
-        errorMessage: tamrCloudErrorMessage,
+        errorMessage: jsonMessageOrDefault,
       },
       logger,
     );

@@ -3,8 +3,8 @@
  * error bodies.
  */
 import type { HandlerArgs } from '../shared/handler';
-import { callApi, type ApiRequest, type ApiResponse } from '../shared/http';
-import { authorizationHeader, tamrErrorMessage } from '../../lib/providers/tamr-mastering/api';
+import { callApi, jsonMessageOrDefault, type ApiRequest, type ApiResponse } from '../shared/http';
+import { authorizationHeader } from '../../lib/providers/tamr-mastering/api';
 
 export function callTamr(
   { settings, secret, logger }: Omit<HandlerArgs<unknown>, 'event'>,
@@ -23,7 +23,7 @@ export function callTamr(
       },
       body: options.body,
       timeoutMs: settings.httpTimeoutMs,
-      errorMessage: tamrErrorMessage,
+      errorMessage: jsonMessageOrDefault,
     },
     logger,
   );

@@ -5,7 +5,6 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
-import { defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 
@@ -211,20 +210,6 @@ export function apiKeyHeader(secret: SecretValue, secretName: string): string {
     throw new BadSecretError(`secret '${secretName}' must be the Tamr Cloud API key, as plain text or as JSON {"apiKey": "..."}`);
   }
   return key;
-}
-
-/**
- * Tamr Cloud error bodies are JSON `{code, message, details?}` (gRPC gateway); anything else (a
- * proxy's HTML page) is read as `defaultErrorMessage` reads it.
- */
-export function tamrCloudErrorMessage(body: string): string | undefined {
-  try {
-    const json = JSON.parse(body) as { message?: unknown };
-    if (typeof json.message === 'string' && json.message.trim()) return json.message;
-  } catch {
-    // not JSON
-  }
-  return defaultErrorMessage(body);
 }
 
 function enc(id: string): string {

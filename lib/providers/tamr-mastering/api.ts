@@ -5,7 +5,6 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
-import { defaultErrorMessage } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 
@@ -93,20 +92,6 @@ export function authorizationHeader(secret: SecretValue, secretName: string): st
   const token = bearer.safeParse(value);
   if (token.success) return `Bearer ${token.data.token}`;
   throw new BadSecretError(`secret '${secretName}' must be JSON with "username" and "password" (or "token")`);
-}
-
-/**
- * Tamr error bodies are JSON `{status, class, message}`; 401s are plain text. Anything else (a
- * load balancer's HTML page during an outage) is read as `defaultErrorMessage` reads it.
- */
-export function tamrErrorMessage(body: string): string | undefined {
-  try {
-    const json = JSON.parse(body) as { message?: unknown; class?: unknown };
-    if (typeof json.message === 'string') return json.message;
-  } catch {
-    // plain text or HTML
-  }
-  return defaultErrorMessage(body);
 }
 
 function enc(id: string): string {
