@@ -406,6 +406,7 @@ async function simulate(args: string[]): Promise<number> {
   const port = optionalInt(values.port, '--port')!;
   if (port > 65535) throw new UsageError(`--port takes 0 to 65535, got ${port}`);
   const setup = await demoSetup(values.system!);
+  const { FAULT_KINDS } = await import('../lib/local/simulators/http-simulator');
   const simulator = setup.simulator();
   let root: string;
   try {
@@ -423,7 +424,7 @@ async function simulate(args: string[]): Promise<number> {
     `  state:         GET    ${root}/__simulator/state`,
     `  faults:        POST   ${root}/__simulator/faults   e.g. {"fault":{"kind":"status","status":429},"times":2}`,
     `                 DELETE ${root}/__simulator/faults   (clear queued faults)`,
-    `  fault kinds:   status (with body), hang, reset, malformed (body), delay (ms); optional "method", "path"`,
+    `  fault kinds:   ${Object.values(FAULT_KINDS).join(', ')}; optional "method", "path"`,
     `  demo credentials (secret name → value): ${secretsExample}`,
     '',
     'Run the example pipeline against it (in another terminal):',

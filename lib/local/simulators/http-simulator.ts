@@ -24,6 +24,16 @@ export type Fault =
    */
   | { kind: 'lostAnswer' };
 
+/** Every fault kind with the fields it takes, for help texts (the type makes the list complete). */
+export const FAULT_KINDS: Readonly<Record<Fault['kind'], string>> = {
+  status: 'status (status, body)',
+  hang: 'hang',
+  reset: 'reset',
+  malformed: 'malformed (body)',
+  delay: 'delay (ms)',
+  lostAnswer: 'lostAnswer',
+};
+
 /** A fault and which requests it applies to. */
 export interface FaultRule {
   readonly fault: Fault;
