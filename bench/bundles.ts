@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { buildApp } from '../lib/app';
 import { loadConfig } from '../lib/config/load';
+import { HANDLER_BUNDLING, HANDLER_METADATA } from '../lib/constructs/handler-functions';
 import type { CfnTemplate } from '../lib/local/synthesized';
 
 const run = promisify(execFile);
@@ -60,7 +61,7 @@ export async function benchBundles(outdir: string, runs = 10, log: (line: string
       const key = String(properties.Code?.S3Key ?? '').replace(/\.zip$/, '');
       const dir = join(outdir, `asset.${key}`);
       if (!key || !existsSync(join(dir, 'index.mjs'))) continue;
-      const handler = String(resource.Metadata?.['continuum:handler'] ?? logicalId.replace(/[A-F0-9]{8}$/, ''));
+      const handler = String(resource.Metadata?.[HANDLER_METADATA] ?? logicalId.replace(/[A-F0-9]{8}$/, ''));
       bundles.set(key, { handler, dir, architecture: (properties.Architectures ?? ['x86_64']).join(',') });
     }
   }
@@ -95,12 +96,13 @@ export async function benchBundles(outdir: string, runs = 10, log: (line: string
       entryPoints: [entry],
       outfile: file,
       bundle: true,
-      minify: true,
+      // The deployed settings, as CommonJS (and so without the ESM require banner).
+      minify: HANDLER_BUNDLING.minify,
       platform: 'node',
-      target: 'node22',
+      target: HANDLER_BUNDLING.target,
       format: 'cjs',
-      mainFields: ['module', 'main'],
-      external: ['@aws-sdk/*'],
+      mainFields: [...HANDLER_BUNDLING.mainFields],
+      external: [...HANDLER_BUNDLING.externalModules],
       logLevel: 'error',
     });
     // As in a Lambda package: no "type": "module" above it.

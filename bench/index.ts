@@ -5,7 +5,7 @@
  *   npm run bench                       # everything (about two minutes on 2 cores)
  *   npm run bench -- --only polling     # or bundles, synth (comma-separated)
  */
-import './quiet';
+import '../bin/quiet-sdk-warning.mjs';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { BUNDLE_TARGETS, benchBundles, type BundlesBench } from './bundles';

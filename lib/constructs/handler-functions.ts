@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Annotations, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +22,19 @@ import { pascal } from './names';
 
 /** Template metadata key naming the handler module of a function (read by the local runner). */
 export const HANDLER_METADATA = 'continuum:handler';
+
+/** How every function is bundled (the bench builds its CommonJS comparison from the same settings). */
+export const HANDLER_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+  format: OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  // ESM bundles of CommonJS dependencies still call require().
+  banner: "import { createRequire as __continuumCreateRequire } from 'node:module';const require = __continuumCreateRequire(import.meta.url);",
+  // The Lambda runtime provides the AWS SDK v3 clients.
+  externalModules: ['@aws-sdk/*'],
+} as const satisfies BundlingOptions;
 
 /** What a function's environment is made of. */
 export interface Connection {
@@ -162,15 +175,6 @@ export function bundledFunction(scope: Construct, id: string, props: BundledFunc
     timeout: props.timeout,
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     logGroup,
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      target: 'node24',
-      format: OutputFormat.ESM,
-      mainFields: ['module', 'main'],
-      // ESM bundles of CommonJS dependencies still call require().
-      banner: "import { createRequire as __continuumCreateRequire } from 'node:module';const require = __continuumCreateRequire(import.meta.url);",
-      externalModules: ['@aws-sdk/*'],
-    },
+    bundling: HANDLER_BUNDLING,
   });
 }
