@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { slotPoolField } from './slot-pools';
+import type { ConfigProblem } from './problems';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
 export const pipelineName = z
@@ -237,10 +238,7 @@ export type Http = z.output<typeof httpSchema>;
 export type Alerts = z.output<typeof alertsSchema>;
 
 /** A problem found by a cross-field check on a whole pipeline; `path` is relative to the pipeline. */
-export interface PipelineProblem {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
+export type PipelineProblem = ConfigProblem;
 
 /**
  * Checks every pipeline gets whatever its system (applied by `pipelinesFileSchema`): they need

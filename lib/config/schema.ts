@@ -9,6 +9,7 @@ import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
 import { slotPoolProblems, slotPoolsSchema } from './slot-pools';
+import { repeats } from './problems';
 
 const systemSchemas = [tamrMasteringPipelineSchema, tamrCloudPipelineSchema, crossingMindsPipelineSchema, boomiHubPipelineSchema] as const;
 
@@ -32,12 +33,13 @@ export const pipelinesFileSchema = z
   })
   .strict()
   .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
+    // Reported in file order: each pipeline's duplicate name, then its other problems.
+    const repeatedAt = new Map(repeats(file.pipelines.map((p) => p.name)).map((r) => [r.index, r.first]));
     file.pipelines.forEach((pipeline, index) => {
-      const first = seen.get(pipeline.name);
+      const first = repeatedAt.get(index);
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', index, 'name'], message: `duplicate pipeline name '${pipeline.name}' (also pipelines[${first}])` });
-      } else seen.set(pipeline.name, index);
+      }
       for (const problem of pipelineProblems(pipeline)) {
         ctx.addIssue({ code: 'custom', path: ['pipelines', index, ...problem.path], message: problem.message });
       }

@@ -14,6 +14,7 @@
  *       slotPool: acme-tenant
  */
 import { z } from 'zod';
+import { repeats, type ConfigProblem } from './problems';
 
 /** Tamr Cloud's default concurrent job limit per tenant. */
 export const DEFAULT_SLOT_LIMIT = 5;
@@ -58,26 +59,18 @@ export const slotPoolField = slotPoolName
   .optional()
   .describe('Name of a top-level `slotPools` entry: every job of the pipeline holds one of its slots while it runs (see [Tenant job slots](#tenant-job-slots)).');
 
-/** A problem with a path relative to the whole file. */
-export interface SlotPoolProblem {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
-
 /** Duplicate pool names, and pipelines naming a pool that is not declared. */
 export function slotPoolProblems(file: {
   readonly slotPools?: readonly { readonly name: string }[];
   readonly pipelines: readonly { readonly slotPool?: string }[];
-}): SlotPoolProblem[] {
-  const problems: SlotPoolProblem[] = [];
-  const pools = file.slotPools ?? [];
-  const seen = new Map<string, number>();
-  pools.forEach((pool, index) => {
-    const first = seen.get(pool.name);
-    if (first !== undefined) problems.push({ path: ['slotPools', index, 'name'], message: `duplicate slot pool name '${pool.name}' (also slotPools[${first}])` });
-    else seen.set(pool.name, index);
-  });
-  const names = [...seen.keys()];
+}): ConfigProblem[] {
+  const pools = (file.slotPools ?? []).map((pool) => pool.name);
+  const problems: ConfigProblem[] = repeats(pools).map(({ value, index, first }) => ({
+    path: ['slotPools', index, 'name'],
+    message: `duplicate slot pool name '${value}' (also slotPools[${first}])`,
+  }));
+  const seen = new Set(pools);
+  const names = [...seen];
   file.pipelines.forEach((pipeline, index) => {
     // A malformed name is already reported by the field itself.
     if (pipeline.slotPool === undefined || seen.has(pipeline.slotPool) || !slotPoolName.safeParse(pipeline.slotPool).success) return;

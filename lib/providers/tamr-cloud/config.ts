@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { basePipelineShape, httpUrl, stepDisplayShape } from '../../config/common';
 import { stepList } from '../../config/step-list';
+import { repeats } from '../../config/problems';
 
 /** Tamr Cloud ids are strings (`src_…`, `dp_…`); a publish destination id may be a name with spaces. */
 const cloudId = z.string({ error: 'required' }).min(1, 'must not be empty');
@@ -29,12 +30,7 @@ export const tamrCloudSteps = {
         .min(1, 'needs at least one source id')
         .superRefine((ids, ctx) => {
           // A source listed twice would be loaded twice, the second load racing the first.
-          const seen = new Map<string, number>();
-          ids.forEach((id, index) => {
-            const first = seen.get(id);
-            if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate source id '${id}' (also sourceIds[${first}])` });
-            else seen.set(id, index);
-          });
+          for (const { value, index, first } of repeats(ids)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate source id '${value}' (also sourceIds[${first}])` });
         })
         .describe('Ids of the sources to load (`src_…`, from Configurations > Sources), each once.'),
       ...stepDisplayShape,
