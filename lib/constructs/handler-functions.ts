@@ -59,11 +59,6 @@ export class HandlerFunctions extends Construct {
   private readonly secrets = new Map<string, ISecret>();
   private readonly buckets = new Map<string, s3.IBucket>();
 
-  /** Every function created so far. */
-  get all(): readonly NodejsFunction[] {
-    return [...this.functions.values()];
-  }
-
   /** The function running `call.handler` for `pipeline`'s connection, granted what the call reads. */
   functionFor(pipeline: PipelineConfig, call: HandlerCall): IFunction {
     const connection = connectionOf(pipeline);

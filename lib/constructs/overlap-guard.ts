@@ -19,9 +19,6 @@ export interface OverlapGuardProps {
   readonly pipelineName: string;
 }
 
-/** CloudWatch metric counting runs the guard skipped (dimension `Pipeline`). */
-export const SKIPPED_RUNS_METRIC = { namespace: CONTINUUM_METRICS.namespace, metricName: CONTINUUM_METRICS.runsSkipped } as const;
-
 export const OVERLAP_GUARD_STATE = 'Check for a run in progress';
 export const SKIPPED_STATE = 'Skip overlapping run';
 
@@ -62,14 +59,14 @@ export class OverlapGuard extends sfn.StateMachineFragment {
     // turn a skip into a failure, so every error continues to the skip.
     const countSkip = new tasks.CallAwsService(this, 'CountSkip', {
       stateName: 'Count skipped run',
-      comment: `Adds 1 to ${SKIPPED_RUNS_METRIC.namespace}/${SKIPPED_RUNS_METRIC.metricName} for this pipeline.`,
+      comment: `Adds 1 to ${CONTINUUM_METRICS.namespace}/${CONTINUUM_METRICS.runsSkipped} for this pipeline.`,
       service: 'cloudwatch',
       action: 'putMetricData',
       iamAction: 'cloudwatch:PutMetricData',
       iamResources: ['*'],
       parameters: {
-        Namespace: SKIPPED_RUNS_METRIC.namespace,
-        MetricData: [{ MetricName: SKIPPED_RUNS_METRIC.metricName, Dimensions: [{ Name: 'Pipeline', Value: props.pipelineName }], Value: 1, Unit: 'Count' }],
+        Namespace: CONTINUUM_METRICS.namespace,
+        MetricData: [{ MetricName: CONTINUUM_METRICS.runsSkipped, Dimensions: [{ Name: 'Pipeline', Value: props.pipelineName }], Value: 1, Unit: 'Count' }],
       },
       resultPath: sfn.JsonPath.DISCARD,
     });
