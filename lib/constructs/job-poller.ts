@@ -468,7 +468,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     if (trackId) status.next(trackId).next(outcome);
     else status.next(outcome);
 
-    return { schedule, statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
+    return { statusName: status.stateId, waitName: wait.stateId, timedOutName: timedOut.stateId, trackIdName: trackId?.stateId };
   }
 
   /**
