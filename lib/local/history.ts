@@ -5,7 +5,7 @@
  * remote job's id and state.
  */
 import { causeText, type HistoryEvent, type RunReport, type StepReport } from './runner';
-import { stateRoles, taskWrote } from './task-output';
+import { foundText, stateRoles, taskWrote } from './task-output';
 
 /** Where the CLI keeps local state; `CONTINUUM_STATE_DIR` moves it (tests use a temp dir). */
 export function stateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -125,7 +125,7 @@ export function stateVisits(history: readonly HistoryEvent[], jobs?: readonly Ru
             visit.remoteState = wrote.job.state;
             visit.polls = wrote.job.polls;
           }
-          if (wrote.existing) visit.found = wrote.existing.id ? `found running id ${wrote.existing.id}${wrote.existing.state ? ` ${wrote.existing.state}` : ''}` : 'none found';
+          if (wrote.existing) visit.found = foundText(wrote.existing) ?? 'none found';
         }
         if (visit.type === 'Choice') choices.set(branch, visit);
         open.delete(key);

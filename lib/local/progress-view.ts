@@ -5,7 +5,7 @@
  */
 import type { HistoryEvent } from './runner';
 import { progressLine } from './progress';
-import { taskWrote } from './task-output';
+import { foundText, taskWrote } from './task-output';
 
 /** The job metadata the live view needs (a pipeline's `jobs`, see lib/constructs/pipeline.ts). */
 export interface ProgressJob {
@@ -143,7 +143,7 @@ export class ProgressModel {
       if (state.type !== 'Task') return;
       const wrote = taskWrote(state.input, state.output, role);
       if (step.note?.startsWith('retrying')) step.note = undefined;
-      if (wrote.existing) step.note = wrote.existing.id ? `found running id ${wrote.existing.id}${wrote.existing.state ? ` ${wrote.existing.state}` : ''}` : undefined;
+      if (wrote.existing) step.note = foundText(wrote.existing);
       if (wrote.job && (role === 'submit' || role === 'status' || role === 'findExisting')) {
         if (wrote.job.id) step.remoteId = wrote.job.id;
         if (wrote.job.state) step.remoteState = wrote.job.state;

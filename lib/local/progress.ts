@@ -4,6 +4,7 @@
  */
 import { PROGRESS_MARK_KEYS } from '../../lambdas/shared/next-check';
 import { causeText, type HistoryEvent, type RunReport } from './runner';
+import { taskWrote } from './task-output';
 
 type JobState = {
   id?: string | null;
@@ -24,21 +25,16 @@ export function progressLine(event: HistoryEvent, started: number): string | und
   switch (event.type) {
     case 'StateExited': {
       if (event.state?.type === 'Task') {
-        const data = event.state.output as JobData;
         // Show what this task wrote: a find answers at $.existing, a stop writes nothing, and
         // $.job still holds the previous step's job until this step's submit replaces it.
-        const before = event.state.input as JobData;
-        if (data?.existing && JSON.stringify(data.existing) !== JSON.stringify(before?.existing)) {
-          const { id, status } = data.existing;
-          return line('•', `${pad(name + item)} ${id ? `found id ${id}  ${status?.state ?? ''}` : 'none found'}`);
-        }
-        if (!data?.job || JSON.stringify(data.job) === JSON.stringify(before?.job)) return line('•', `${name}${item}`);
+        const { job, existing } = taskWrote(event.state.input, event.state.output);
+        if (existing) return line('•', `${pad(name + item)} ${existing.id ? `found id ${existing.id}  ${existing.state ?? ''}` : 'none found'}`);
+        if (!job) return line('•', `${name}${item}`);
         // A Stop task only marks the job as stopped.
-        if (data.job.stopped && !before?.job?.stopped) return line('•', `${pad(name + item)} stop requested for id ${data.job.id}`);
-        const { status, poll } = data.job;
-        const id = status?.id ?? data.job.id;
-        const polls = poll?.count ? `  (check ${poll.count})` : '';
-        return line('•', `${pad(name + item)} ${id ? `id ${id}  ` : ''}${status?.state ?? ''}${polls}${counts(status?.summary)}`);
+        const stopped = (event.state.output as JobData)?.job?.stopped && !(event.state.input as JobData)?.job?.stopped;
+        if (stopped) return line('•', `${pad(name + item)} stop requested for id ${job.id}`);
+        const polls = job.polls ? `  (check ${job.polls})` : '';
+        return line('•', `${pad(name + item)} ${job.id ? `id ${job.id}  ` : ''}${job.state ?? ''}${polls}${counts(job.summary)}`);
       }
       if (event.state?.type === 'Pass' && / done$/.test(name)) {
         const data = event.state.input as JobData;

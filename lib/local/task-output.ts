@@ -34,6 +34,11 @@ export function taskWrote(input: unknown, output: unknown, role?: string): TaskW
   };
 }
 
+/** A find task's answer as the live view and the history say it; undefined when none was found. */
+export function foundText(existing: NonNullable<TaskWrote['existing']>): string | undefined {
+  return existing.id ? `found running id ${existing.id}${existing.state ? ` ${existing.state}` : ''}` : undefined;
+}
+
 /** Role of each state name in its job (`submit`, `status`, `findExisting`, …), from job metadata. */
 export function stateRoles(jobs: readonly { readonly states: object }[] | undefined): Map<string, string> {
   const roles = new Map<string, string>();
