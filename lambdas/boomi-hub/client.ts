@@ -3,7 +3,6 @@
  * repositoryId decides), timeout, and Boomi's XML/HTML error bodies.
  */
 import * as z from 'zod';
-import { AuthError } from '../shared/errors';
 import type { HandlerArgs } from '../shared/handler';
 import { callApi, type ApiRequest, type ApiResponse } from '../shared/http';
 import { statusEvent } from '../shared/job-result';
@@ -25,25 +24,21 @@ export async function callHub(
   path: string,
   options: { body?: ApiRequest['body'] } = {},
 ): Promise<ApiResponse> {
-  try {
-    return await callApi(
-      {
-        method,
-        url: settings.baseUrl + path,
-        headers: {
-          Authorization: authorizationHeader(secret, settings.secretName, target),
-          Accept: 'application/xml',
-          ...(options.body !== undefined ? { 'Content-Type': 'application/xml' } : {}),
-        },
-        body: options.body,
-        timeoutMs: settings.httpTimeoutMs,
-        errorMessage: boomiErrorMessage,
+  return callApi(
+    {
+      method,
+      url: settings.baseUrl + path,
+      headers: {
+        Authorization: authorizationHeader(secret, settings.secretName, target),
+        Accept: 'application/xml',
+        ...(options.body !== undefined ? { 'Content-Type': 'application/xml' } : {}),
       },
-      logger,
-    );
-  } catch (error) {
-    // The seed's 403 body only says "no permission": name the privileges it means.
-    if (error instanceof AuthError && error.status === 403) throw new AuthError(`${error.message} (${FORBIDDEN_HINT})`, { status: 403 });
-    throw error;
-  }
+      body: options.body,
+      timeoutMs: settings.httpTimeoutMs,
+      errorMessage: boomiErrorMessage,
+      // The seed's 403 body only says "no permission": name the privileges it means.
+      authHint: (status) => (status === 403 ? FORBIDDEN_HINT : undefined),
+    },
+    logger,
+  );
 }

@@ -23,6 +23,11 @@ export interface ApiRequest {
   readonly timeoutMs: number;
   /** Extracts the server's own error message from an error body (JSON, XML, HTML, text). */
   readonly errorMessage?: (body: string) => string | undefined;
+  /**
+   * What to fix when the API answers 401 or 403 (retrying cannot): appended in parentheses to the
+   * AuthError's message. Never the credential itself.
+   */
+  readonly authHint?: (status: number) => string | undefined;
 }
 
 export interface ApiResponse {
@@ -59,10 +64,11 @@ export async function callApi(request: ApiRequest, logger?: Logger): Promise<Api
   }
   logger?.info('API call', { call: where, status: response.status, ms: Date.now() - started });
   if (response.ok) return { status: response.status, headers: response.headers, body: text };
-  throw errorForStatus(where, response, text, request.errorMessage ?? defaultErrorMessage);
+  throw errorForStatus(where, response, text, request);
 }
 
-function errorForStatus(where: string, response: Response, body: string, extract: (body: string) => string | undefined): Error {
+function errorForStatus(where: string, response: Response, body: string, request: Pick<ApiRequest, 'errorMessage' | 'authHint'>): Error {
+  const extract = request.errorMessage ?? defaultErrorMessage;
   const status = response.status;
   const serverMessage = cut(extract(body) ?? (body.trim() || response.statusText));
   const message = `${where} answered ${status}: ${serverMessage}`;
@@ -70,7 +76,10 @@ function errorForStatus(where: string, response: Response, body: string, extract
     const retryAfter = Number(response.headers.get('retry-after'));
     return new RateLimitedError(message, { status, retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined });
   }
-  if (status === 401 || status === 403) return new AuthError(message, { status });
+  if (status === 401 || status === 403) {
+    const hint = request.authHint?.(status);
+    return new AuthError(hint ? `${message} (${hint})` : message, { status });
+  }
   if (status === 404) return new NotFoundError(message, { status });
   if (status >= 500 || status === 408) return new TransientApiError(message, { status });
   return new ApiRejectedError(message, { status });

@@ -4,7 +4,6 @@
  * bodies, and a hint on auth failures pointing at the secret to fix.
  */
 import type { HandlerArgs } from '../shared/handler';
-import { AuthError } from '../shared/errors';
 import { callApi, jsonMessageOrDefault, type ApiRequest, type ApiResponse } from '../shared/http';
 import { apiKeyHeader } from '../../lib/providers/tamr-cloud/api';
 
@@ -22,28 +21,22 @@ export async function callTamrCloud(
   const apiKey = apiKeyHeader(secret, settings.secretName);
   const url = new URL(settings.baseUrl + path);
   const where = `${method} ${url.pathname}${url.search}`;
-  try {
-    const response = await callApi(
-      {
-        method,
-        url: settings.baseUrl + path,
-        headers: {
-          'X-API-KEY': apiKey,
-          Accept: 'application/json',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        timeoutMs: settings.httpTimeoutMs,
-        errorMessage: jsonMessageOrDefault,
+  const response = await callApi(
+    {
+      method,
+      url: settings.baseUrl + path,
+      headers: {
+        'X-API-KEY': apiKey,
+        Accept: 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
-      logger,
-    );
-    return { ...response, where };
-  } catch (error) {
-    // Retrying cannot fix a wrong key: say where the key comes from (never the key itself).
-    if (error instanceof AuthError) {
-      throw new AuthError(`${error.message} (check the API key in secret '${settings.secretName}')`, { status: error.status });
-    }
-    throw error;
-  }
+      body: body === undefined ? undefined : JSON.stringify(body),
+      timeoutMs: settings.httpTimeoutMs,
+      errorMessage: jsonMessageOrDefault,
+      // Retrying cannot fix a wrong key: say where the key comes from (never the key itself).
+      authHint: () => `check the API key in secret '${settings.secretName}'`,
+    },
+    logger,
+  );
+  return { ...response, where };
 }
