@@ -224,8 +224,8 @@ async function demo(args: string[]): Promise<number> {
 
 /** The demo setup of a system (lib/local/demo.ts), or a usage error naming the systems that have one. */
 async function demoSetup(system: string) {
-  const { DEMOS } = await import('../lib/local/demo');
-  const setup = (DEMOS as Record<string, (typeof DEMOS)[keyof typeof DEMOS]>)[system];
+  const { DEMOS, demoOf } = await import('../lib/local/demo');
+  const setup = demoOf(system);
   if (!setup) throw new UsageError(`no demo for system '${system}' (systems with one: ${Object.keys(DEMOS).join(', ')})`);
   return setup;
 }

@@ -3,13 +3,13 @@
  * (lib/local/demo.ts): the secret's name and JSON shape come from the demo's credentials, with
  * every value replaced by a placeholder, so a new system's shape shows up by itself.
  */
-import { DEMOS } from '../local/demo';
+import { demoOf } from '../local/demo';
 import type { SystemDoc } from './config-reference';
 
 export function deploySecretsMarkdown(systems: readonly Pick<SystemDoc, 'system' | 'title'>[]): string {
   const blocks: string[] = [];
   for (const { system, title } of systems) {
-    const setup = (DEMOS as Record<string, (typeof DEMOS)[keyof typeof DEMOS]>)[system];
+    const setup = demoOf(system);
     if (!setup) continue;
     for (const [name, value] of Object.entries(setup.secrets)) {
       blocks.push(

@@ -9,6 +9,11 @@ import { TamrCloudSimulator } from './simulators/tamr-cloud';
 import { TamrMasteringSimulator } from './simulators/tamr-mastering';
 import { BoomiHubSimulator } from './simulators/boomi-hub';
 
+/** A system's demo, looked up by a name that may not be a system (CLI input, docs). */
+export function demoOf(system: string): DemoSetup | undefined {
+  return Object.hasOwn(DEMOS, system) ? DEMOS[system as SystemName] : undefined;
+}
+
 export interface DemoSetup {
   /** Pipeline of pipelines.yaml it runs. */
   readonly pipeline: string;
@@ -19,7 +24,7 @@ export interface DemoSetup {
   readonly input: Record<string, unknown>;
 }
 
-export const DEMOS: Partial<Record<SystemName, DemoSetup>> = {
+export const DEMOS: Readonly<Record<SystemName, DemoSetup>> = {
   'tamr-mastering': {
     pipeline: 'tamr-mastering-demo',
     simulator: () => new TamrMasteringSimulator({ operationDurationMs: 1200 }),

@@ -227,7 +227,7 @@ describe('boomi-hub pipelines, executed locally', () => {
 
 describe('the boomi-hub demo', () => {
   it('runs pipelines.yaml\'s boomi-hub-demo against its simulator and succeeds with a quarantine warning', async () => {
-    const setup = DEMOS['boomi-hub']!;
+    const setup = DEMOS['boomi-hub'];
     const demoSim = setup.simulator() as BoomiHubSimulator;
     const root = await demoSim.start();
     const demo = await LocalSession.open(loadConfig('pipelines.yaml'), setup.secrets);

@@ -437,7 +437,7 @@ describe('the synthesized tamr-cloud state machines', () => {
 
 describe('the tamr-cloud demo', () => {
   it('runs pipelines.yaml\'s tamr-cloud-demo with the demo\'s secret and base URL to SUCCEEDED', async () => {
-    const setup = DEMOS['tamr-cloud']!;
+    const setup = DEMOS['tamr-cloud'];
     expect(setup.simulator()).toBeInstanceOf(TamrCloudSimulator);
     const demoSession = await LocalSession.open(loadConfig('pipelines.yaml'), setup.secrets);
     // The demo's simulator with shorter jobs (the demo's are 1.2 s, to be watched).

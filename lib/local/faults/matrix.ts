@@ -210,7 +210,7 @@ export class FaultMatrix {
   static async open(config: LoadedConfig, options: FaultMatrixOptions = {}): Promise<FaultMatrix> {
     const pipelines = new Map<SystemName, PipelineConfig>();
     for (const system of SYSTEMS) {
-      const demo = DEMOS[system]?.pipeline;
+      const demo = DEMOS[system].pipeline;
       const pipeline = config.pipelines.find((p) => p.name === demo) ?? config.pipelines.find((p) => p.system === system);
       if (!pipeline) throw new Error(`no ${system} pipeline in ${config.file}: the fault matrix runs each system's example pipeline`);
       // A hang costs one HTTP timeout: keep it at a second.
