@@ -159,11 +159,19 @@ function numberArg(raw: ShapeArgs[keyof ShapeArgs], flag: string, expected: stri
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   const scored = candidates.map((candidate) => ({ candidate, distance: editDistance(word.toLowerCase(), candidate.toLowerCase()) }));
   const best = scored.sort((a, b) => a.distance - b.distance)[0];
-  // Close: within a third of its length (at least 2 edits), or a part of a long step name ('pairs').
+  // Close: within a third of its length (at least 2 edits), or a long step name shortened
+  // ('refreshPairs' for refreshRecordPairs, 'export' for reco_export).
   if (!best) return undefined;
   if (best.distance <= Math.max(2, Math.floor(word.length / 3))) return best.candidate;
   const lower = word.toLowerCase();
-  return candidates.find((candidate) => lower.length >= 3 && candidate.toLowerCase().includes(lower));
+  return lower.length >= 3 ? candidates.find((candidate) => isSubsequence(lower, candidate.toLowerCase())) : undefined;
+}
+
+/** Whether every letter of `short` appears in `long`, in order. */
+function isSubsequence(short: string, long: string): boolean {
+  let at = 0;
+  for (const letter of long) if (letter === short[at]) at += 1;
+  return at === short.length;
 }
 
 function editDistance(a: string, b: string): number {
