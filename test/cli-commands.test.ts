@@ -58,10 +58,11 @@ describe('continuum', { timeout: 180_000 }, () => {
     // simulate's help names every shape option and each system's steps.
     const simulateHelp = helps[COMMANDS.indexOf('simulate')].stdout;
     for (const option of ['--job-seconds N', '--fail STEP', '--never-finish STEP', '--quarantine RATIO']) expect(simulateHelp).toContain(option);
-    expect(simulateHelp).toMatch(/^ {2}tamr-mastering: +refreshUnifiedDataset, refreshRecordPairs, refreshRecordClusters, refreshDataset, populateRecipe$/m);
-    expect(simulateHelp).toMatch(/^ {2}tamr-cloud: +load, update, publish$/m);
-    expect(simulateHelp).toMatch(/^ {2}crossing-minds: +ml_model_retrain, .*reco_export/m);
-    expect(simulateHelp).toMatch(/^ {2}boomi-hub: +batch$/m);
+    const steps = simulateHelp.replace(/,\n +/g, ', '); // long step lists wrap onto indented lines
+    expect(steps).toMatch(/^ {2}tamr-mastering: +refreshUnifiedDataset, refreshRecordPairs, refreshRecordClusters, refreshDataset, populateRecipe$/m);
+    expect(steps).toMatch(/^ {2}tamr-cloud: +load, update, publish$/m);
+    expect(steps).toMatch(/^ {2}crossing-minds: +ml_model_retrain, .*, reco_export, /m);
+    expect(steps).toMatch(/^ {2}boomi-hub: +batch$/m);
   });
 
   it('exits 2 with a message for a bad command or option, without a stack trace', async () => {

@@ -98,8 +98,21 @@ export function shapeHelpLines(): string[] {
     ...SHAPE_OPTIONS.map((option) => `  ${usage(option).padEnd(width)}${option.help}`),
     '',
     'Steps per system (for --fail and --never-finish):',
-    ...Object.entries(SIMULATED_STEPS).map(([system, steps]) => `  ${`${system}:`.padEnd(systemWidth)}${steps.join(', ')}`),
+    ...Object.entries(SIMULATED_STEPS).flatMap(([system, steps]) =>
+      wrap(steps, 100 - 2 - systemWidth).map((line, i) => `  ${(i === 0 ? `${system}:` : '').padEnd(systemWidth)}${line}`),
+    ),
   ];
+}
+
+/** Step names joined by ", " in lines of at most `width` characters (a name is never split). */
+function wrap(names: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const name of names) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + name.length + 2 <= width) lines[last] += ` ${name},`;
+    else lines.push(`${name},`);
+  }
+  return lines.map((line, i) => (i === lines.length - 1 ? line.slice(0, -1) : line));
 }
 
 /** Parsed command-line values of the shape options (strings as parseArgs gives them). */
