@@ -10,6 +10,7 @@ import '../lib/local/polyfill';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeShape, shapeFromArgs, shapeHelpLines, shapeParseArgsOptions, SimulatorShapeError, type SimulatedSystem } from '../lib/local/simulators/shape';
 import type { LoadedConfig } from '../lib/config/load';
 import type { LastRun, RunJob } from '../lib/local/history';
 import type { RunReport } from '../lib/local/runner';
@@ -97,15 +98,20 @@ Draws each pipeline's synthesized state machine (or only --pipeline) into --out 
   --out DIR        output directory (default diagrams)
   --format LIST    comma-separated subset of mermaid,svg,png (default all three)
   --width N        PNG width in pixels (default 1600)`,
-  simulate: `continuum simulate [--system SYSTEM] [--port N] [--host HOST]
+  simulate: `continuum simulate [--system SYSTEM] [--port N] [--host HOST] [--job-seconds N]
+                    [--fail STEP] [--never-finish STEP] [--quarantine RATIO] [--universe ID] [--config FILE]
 
 Starts the system's vendor API simulator and keeps it running until Ctrl-C. Prints its URL,
 the control endpoints (state, fault injection), the demo credentials and the command that runs
 the system's example pipeline against it. Each request it answers is printed.
 
-  --system SYSTEM  which vendor API (default tamr-mastering)
-  --port N         port to listen on (default 9100; 0 picks a free one)
-  --host HOST      address to listen on (default 127.0.0.1)`,
+  --system SYSTEM      which vendor API (default tamr-mastering)
+  --port N             port to listen on (default 9100; 0 picks a free one)
+  --host HOST          address to listen on (default 127.0.0.1)
+  --universe ID        boomi-hub: also accept this universe id (repeatable)
+  --config FILE        boomi-hub: accept the universe ids of this file's pipelines (default
+                       pipelines.yaml, when it exists)
+${shapeHelpLines().join('\n')}`,
 };
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -400,14 +406,25 @@ async function simulate(args: string[]): Promise<number> {
       system: { type: 'string', default: 'tamr-mastering' },
       port: { type: 'string', default: '9100' },
       host: { type: 'string', default: '127.0.0.1' },
+      universe: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      ...shapeParseArgsOptions(),
     },
     strict: true,
   });
   const port = optionalInt(values.port, '--port')!;
   if (port > 65535) throw new UsageError(`--port takes 0 to 65535, got ${port}`);
   const setup = await demoSetup(values.system!);
+  let shape;
+  try {
+    shape = shapeFromArgs(values.system as SimulatedSystem, values);
+  } catch (error) {
+    if (error instanceof SimulatorShapeError) throw new UsageError(error.message);
+    throw error;
+  }
+  const universes = values.system === 'boomi-hub' ? await boomiUniverses(values.universe ?? [], values.config) : undefined;
   const { FAULT_KINDS } = await import('../lib/local/simulators/http-simulator');
-  const simulator = setup.simulator();
+  const simulator = setup.simulator({ shape, universes });
   let root: string;
   try {
     root = await simulator.start(port, values.host);
@@ -425,6 +442,8 @@ async function simulate(args: string[]): Promise<number> {
     `  faults:        POST   ${root}/__simulator/faults   e.g. {"fault":{"kind":"status","status":429},"times":2}`,
     `                 DELETE ${root}/__simulator/faults   (clear queued faults)`,
     `  fault kinds:   ${Object.values(FAULT_KINDS).join(', ')}; optional "method", "path"`,
+    ...(describeShape(shape) ? [`  shape:         ${describeShape(shape)}`] : []),
+    ...simulator.bannerLines().map((line) => `  ${line}`),
     `  demo credentials (secret name → value): ${secretsExample}`,
     '',
     'Run the example pipeline against it (in another terminal):',
@@ -459,6 +478,15 @@ async function simulate(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** The universe ids a Boomi Hub simulator accepts: --universe ones, then the config's; none given keeps the demo's. */
+async function boomiUniverses(given: string[], config: string | undefined): Promise<string[] | undefined> {
+  const { existsSync } = await import('node:fs');
+  const file = config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
+  const fromConfig = file ? (await loadConfigFile(file)).pipelines.flatMap((p) => (p.system === 'boomi-hub' ? [p.universeId] : [])) : [];
+  const ids = [...new Set([...given, ...fromConfig])];
+  return ids.length ? ids : undefined;
 }
 
 function queryString(query: Record<string, string>): string {

@@ -55,6 +55,14 @@ describe('continuum', { timeout: 180_000 }, () => {
       expect(help.stdout, COMMANDS[i]).toMatch(/--\w/);
     });
     expect((await continuum(['help', 'graph'])).stdout).toBe(helps[COMMANDS.indexOf('graph')].stdout);
+    // simulate's help names every shape option and each system's steps.
+    const simulateHelp = helps[COMMANDS.indexOf('simulate')].stdout;
+    for (const option of ['--job-seconds N', '--fail STEP', '--never-finish STEP', '--quarantine RATIO']) expect(simulateHelp).toContain(option);
+    const steps = simulateHelp.replace(/,\n +/g, ', '); // long step lists wrap onto indented lines
+    expect(steps).toMatch(/^ {2}tamr-mastering: +refreshUnifiedDataset, refreshRecordPairs, refreshRecordClusters, refreshDataset, populateRecipe$/m);
+    expect(steps).toMatch(/^ {2}tamr-cloud: +load, update, publish$/m);
+    expect(steps).toMatch(/^ {2}crossing-minds: +ml_model_retrain, .*, reco_export, /m);
+    expect(steps).toMatch(/^ {2}boomi-hub: +batch$/m);
   });
 
   it('exits 2 with a message for a bad command or option, without a stack trace', async () => {
@@ -64,6 +72,8 @@ describe('continuum', { timeout: 180_000 }, () => {
       continuum(['graph', '--format', 'gif']),
       continuum(['simulate', '--system', 'nope']),
       continuum(['synth', '--bogus']),
+      continuum(['simulate', '--system', 'tamr-mastering', '--fail', 'refreshPairs']),
+      continuum(['simulate', '--system', 'tamr-cloud', '--quarantine', '0.2']),
     ]);
     for (const result of results) {
       expect(result.code).toBe(2);
@@ -73,6 +83,8 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect(results[2].stderr).toContain('--format takes a comma-separated subset of mermaid,svg,png');
     expect(results[3].stderr).toContain("no demo for system 'nope' (systems with one: tamr-mastering");
     expect(results[4].stderr).toMatch(/Unknown option '--bogus'/);
+    expect(results[5].stderr).toContain("--fail: tamr-mastering has no step 'refreshPairs'; did you mean 'refreshRecordPairs'?");
+    expect(results[6].stderr).toContain('--quarantine: only the boomi-hub simulator quarantines entities, not tamr-cloud');
   });
 
   it('synth writes the cloud assembly and summarizes it', async () => {
@@ -212,6 +224,36 @@ describe('continuum', { timeout: 180_000 }, () => {
       expect(await exited).toBe(0);
       expect(stdout).toContain('tamr-mastering simulator stopped');
       await expect(fetch(`${url}/__simulator/state`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('simulate --system boomi-hub prints its shape and the universe ids it accepts, and honours them', async () => {
+    const args = ['bin/continuum.mjs', 'simulate', '--system', 'boomi-hub', '--port', '0', '--universe', 'my-universe', '--quarantine', '0.5', '--job-seconds', '0'];
+    const child = spawn('node', args, { env: env() });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => stdout, { timeout: 60_000 }).toContain('Ctrl-C');
+      const url = /simulator listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1];
+      expect(stdout).toContain('shape:         jobs take 0 s; quarantine ratio 0.5');
+      // --universe first, then pipelines.yaml's boomi-hub universe.
+      expect(stdout).toContain('universe ids:  my-universe, ac11cc59-c77a-4afe-8c92-ed86a7daabec (any other answers 404)');
+
+      const auth = { authorization: `Basic ${Buffer.from('boomi-user:boomi-token').toString('base64')}` };
+      const body = '<batch src="SF"><contact><id>a</id><name>A</name></contact><contact><id>b</id><name>B</name></contact></batch>';
+      const accepted = await fetch(`${url}/mdm/universes/my-universe/records`, { method: 'POST', headers: auth, body });
+      expect(accepted.status).toBe(202);
+      const status = await (await fetch(`${await accepted.text()}?includeEntities=true`, { headers: auth })).text();
+      expect(status).toContain('<quarantinedCount>1</quarantinedCount>');
+      expect(status).toContain("New contact entity 'b' from source SF requires approval.");
+      expect((await fetch(`${url}/mdm/universes/other/records`, { method: 'POST', headers: auth, body })).status).toBe(404);
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

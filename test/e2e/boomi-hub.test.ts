@@ -19,6 +19,8 @@ const RECORDS_PATH = `/mdm/universes/${UNIVERSE}/records`;
 const STATUS_PATH = `${RECORDS_PATH}/updates/42`;
 const BASIC = `Basic ${Buffer.from('boomi-user:boomi-token').toString('base64')}`;
 const SEED_QUARANTINE_MESSAGE = "The record's {Age} field value '41a' is not in a valid INTEGER format.";
+/** What the simulator says of an entity a knob quarantined: it names the entity that was sent. */
+const awaitingApproval = (id: string) => `entity ${id}: New contact entity '${id}' from source SF requires approval.`;
 const FAST = { waitMs: 20, retryMs: 10 };
 
 let workDir: string;
@@ -137,9 +139,9 @@ describe('boomi-hub pipelines, executed locally', () => {
       quarantinedFraction: 0.4,
       quarantineThreshold: 0.5,
       quarantineReport: [
-        { stateDetail: 'FIELD_FORMAT_ERROR', count: 2, samples: [`entity c4: ${SEED_QUARANTINE_MESSAGE}`, `entity c5: ${SEED_QUARANTINE_MESSAGE}`] },
+        { stateDetail: 'REQUIRES_APPROVAL', count: 2, samples: [awaitingApproval('c4'), awaitingApproval('c5')] },
       ],
-      warnings: [expect.stringMatching(/^batch 42 ended COMPLETED_ERRORS: 2 of 5 entities quarantined \(40%\), within quarantineThreshold 0\.5 \(50%\); FIELD_FORMAT_ERROR: 2 /)],
+      warnings: [expect.stringMatching(/^batch 42 ended COMPLETED_ERRORS: 2 of 5 entities quarantined \(40%\), within quarantineThreshold 0\.5 \(50%\); REQUIRES_APPROVAL: 2 /)],
     });
     expect(report.steps).toMatchObject([{ remoteId: '42', finalState: 'COMPLETED_ERRORS' }]);
 
@@ -159,7 +161,7 @@ describe('boomi-hub pipelines, executed locally', () => {
     expect(report.error).toBe('BoomiQuarantineThresholdExceeded');
     expect(report.cause).toBe(
       'batch 42 ended COMPLETED_ERRORS: 2 of 5 entities quarantined (40%), more than quarantineThreshold 0 (0%) allows; created 3, updated 0, deleted 0. ' +
-        `Not incorporated: FIELD_FORMAT_ERROR: 2 (entity c4: ${SEED_QUARANTINE_MESSAGE}; entity c5: ${SEED_QUARANTINE_MESSAGE})`,
+        `Not incorporated: REQUIRES_APPROVAL: 2 (${awaitingApproval('c4')}; ${awaitingApproval('c5')})`,
     );
     expect(entered(report).slice(-3)).toEqual(['Fetch quarantine report', 'Batch update report outcome', 'Batch update failed']);
     expect(includeEntitiesRequests()).toHaveLength(1);
@@ -197,7 +199,7 @@ describe('boomi-hub pipelines, executed locally', () => {
 
     expect(report.status).toBe('SUCCEEDED');
     expect(report.history.filter((e) => e.type === 'StateRetried').map((e) => e.state?.name)).toEqual(['Get batch update status']);
-    expect(stepOutput(report).summary).toMatchObject({ quarantinedCount: 1, quarantineReport: [{ stateDetail: 'FIELD_FORMAT_ERROR', count: 1 }] });
+    expect(stepOutput(report).summary).toMatchObject({ quarantinedCount: 1, quarantineReport: [{ stateDetail: 'REQUIRES_APPROVAL', count: 1 }] });
   });
 
   it('the report task retries like every task and sends API errors to "request failed"', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BoomiHubSimulator, DEFAULT_QUARANTINE_DETAIL, DEFAULT_UNIVERSE_ID, type BoomiHubSimulatorOptions } from '../../lib/local/simulators/boomi-hub';
+import { BoomiHubSimulator, SEED_QUARANTINE_DETAIL, DEFAULT_UNIVERSE_ID, type BoomiHubSimulatorOptions } from '../../lib/local/simulators/boomi-hub';
 import { htmlErrorPage } from '../../lib/local/simulators/http-simulator';
 import { batchIdFromAnswer, boomiErrorMessage } from '../../lib/providers/boomi-hub/api';
 import { createHandler as createGetBatchStatus } from '../../lambdas/boomi-hub/get-batch-status';
@@ -314,7 +314,7 @@ describe('get-batch-status', () => {
 
 describe('get-quarantine-report', () => {
   it('groups quarantined entities by stateDetail with sample messages, within the threshold → succeeded with warnings', async () => {
-    sim.quarantineNext(2);
+    sim.quarantineNext(2, [SEED_QUARANTINE_DETAIL]);
     const id = await finishedBatch(5);
     const result = await getQuarantineReport(batchEvent(id, { quarantineThreshold: 0.5 }));
 
@@ -351,7 +351,7 @@ describe('get-quarantine-report', () => {
       { stateDetail: 'REQUIRED_FIELD', message: 'The field <Email> is required.' },
       { stateDetail: 'REQUIRED_FIELD', message: `A very long reason ${'x'.repeat(400)}` },
       { stateDetail: 'POSSIBLE_DUPLICATE', message: 'Matches golden record 123.' },
-      DEFAULT_QUARANTINE_DETAIL,
+      SEED_QUARANTINE_DETAIL,
     ]);
     const id = await finishedBatch(10);
     const result = await getQuarantineReport(batchEvent(id, { quarantineThreshold: 0.25 }));

@@ -133,14 +133,21 @@ describe('universes', () => {
     expect(errorMessages(answer)).toEqual(['The given universe id is blank.']);
   });
 
-  it('serves extra configured universes, each with its own batches', async () => {
-    await startSimulator({ universes: ['second-universe'] });
+  it('accepts exactly the universes it is told about, each with its own batches, and says which', async () => {
+    await startSimulator({ universes: [UNIVERSE, 'second-universe'] });
+    expect(sim.acceptedUniverses).toEqual([UNIVERSE, 'second-universe']);
+    expect(sim.bannerLines()).toEqual([`universe ids:  ${UNIVERSE}, second-universe (any other answers 404)`]);
     const id = await postBatch(contacts(2), 'second-universe');
     expect(id).toBe('42');
     expect((await call('GET', '/mdm/universes/second-universe/records/updates/42')).status).toBe(200);
     const elsewhere = await call('GET', `/mdm/universes/${UNIVERSE}/records/updates/42`);
     expect(elsewhere.status).toBe(404);
     expect(errorMessages(elsewhere)).toEqual(["A batch with id '42' does not exist."]);
+
+    // Told about other universes only, the demo's default is unknown like any other id.
+    await startSimulator({ universes: ['only-this-one'] });
+    expect((await call('POST', `/mdm/universes/${UNIVERSE}/records`, { body: contacts(1) })).status).toBe(404);
+    expect(await postBatch(contacts(1), 'only-this-one')).toBe('42');
   });
 });
 
@@ -260,7 +267,7 @@ describe('batch status', () => {
     expect(entities[1].sourceEntityId).toBe('2');
   });
 
-  it('quarantines the requested number of entities with the default detail', async () => {
+  it('quarantines the requested number of entities, each message naming the entity sent', async () => {
     sim.quarantineNext(2);
     const id = await postBatch(contacts(5));
     t = 1_499;
@@ -272,11 +279,8 @@ describe('batch status', () => {
     const entities: Array<Record<string, string>> = batch.entities.entity;
     expect(entities.map((entity) => entity.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'QUARANTINED', 'QUARANTINED']);
     const quarantined = entities[3];
-    expect(quarantined).toMatchObject({
-      stateDetail: 'FIELD_FORMAT_ERROR',
-      message: "The record's {Age} field value '41a' is not in a valid INTEGER format.",
-      sourceEntityId: '4',
-    });
+    expect(quarantined).toMatchObject({ stateDetail: 'REQUIRES_APPROVAL', message: "New contact entity '4' from source SF requires approval.", sourceEntityId: '4' });
+    expect(entities[4]).toMatchObject({ message: "New contact entity '5' from source SF requires approval.", sourceEntityId: '5' });
     expect(quarantined).not.toHaveProperty('recordId');
     expect(entities[0]).not.toHaveProperty('message');
 

@@ -5,6 +5,9 @@
  *
  * Batch lifecycles are driven by the injected clock: CREATED → PARSING → PARSED → ENRICHING →
  * ENRICHED → PROCESSING, evenly spaced over `batchDurationMs`, then the final state.
+ *
+ * Quarantines come from the entities sent: those breaking the universe `model`, and the last ones
+ * a knob or the shape's `quarantineRatio` picks (boomi-hub-model.ts words their messages).
  */
 import { randomUUID } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -16,6 +19,13 @@ import {
   type SimRequest,
   type SimResponse,
 } from './http-simulator';
+import { approvalDetail, modelViolation, type BoomiModel, type PostedEntity, type QuarantineDetail } from './boomi-hub-model';
+import { BOOMI_HUB_STEPS, jobDurationMs, type SimulatorShape } from './shape';
+
+export { SEED_QUARANTINE_DETAIL, type BoomiFieldRule, type BoomiFieldType, type BoomiModel, type QuarantineDetail } from './boomi-hub-model';
+
+/** The one step of a Boomi Hub pipeline that makes a job: the batch (for `--fail` and `--never-finish`). */
+export type BoomiHubStep = (typeof BOOMI_HUB_STEPS)[number];
 
 export const DEFAULT_UNIVERSE_ID = 'ac11cc59-c77a-4afe-8c92-ed86a7daabec';
 
@@ -25,23 +35,11 @@ export type BatchFinalState = 'COMPLETED' | 'COMPLETED_ERRORS' | 'ERRORED';
 export type BatchState = (typeof BATCH_PHASES)[number] | BatchFinalState;
 export type EntityState = 'PARSED' | 'ENRICHED' | 'PROCESSING' | 'ERRORED' | 'QUARANTINED' | 'COMPLETED';
 
-/** Why an entity was quarantined: `<stateDetail>` and `<message>`. */
-export interface QuarantineDetail {
-  readonly stateDetail: string;
-  readonly message: string;
-}
+/** How a batch ends: decided when it is created, from the pending knob, the shape and its entities. */
+export type BatchOutcome = { kind: 'COMPLETED' } | { kind: 'COMPLETED_ERRORS' } | { kind: 'ERRORED' } | { kind: 'NEVER' };
 
-export const DEFAULT_QUARANTINE_DETAIL: QuarantineDetail = {
-  stateDetail: 'FIELD_FORMAT_ERROR',
-  message: "The record's {Age} field value '41a' is not in a valid INTEGER format.",
-};
-
-/** How a batch ends: decided when it is created, from the pending knob. */
-export type BatchOutcome =
-  | { kind: 'COMPLETED' }
-  | { kind: 'COMPLETED_ERRORS'; quarantined: number; details: readonly QuarantineDetail[] }
-  | { kind: 'ERRORED' }
-  | { kind: 'NEVER' };
+/** A knob for the next batch: quarantine its last `count` entities, error it, or never finish it. */
+type BatchKnob = { kind: 'QUARANTINE'; count: number; details?: readonly QuarantineDetail[] } | { kind: 'ERRORED' } | { kind: 'NEVER' };
 
 /** One entity of a batch (a child element of `<batch>`). */
 export interface SimEntity {
@@ -80,8 +78,12 @@ export interface BoomiHubSimulatorOptions extends HttpSimulatorOptions {
   readonly jwt?: string;
   /** The repository id JWT requests must name in `repositoryId` (default 'repo-1'). */
   readonly repositoryId?: string;
-  /** Universes besides the default one that exist. */
+  /** The universe ids that exist (e.g. the config's `universeId`s); any other answers 404. @default [DEFAULT_UNIVERSE_ID] */
   readonly universes?: readonly string[];
+  /** The universe model: declared field types and required fields, checked on every entity received. @default no rules */
+  readonly model?: BoomiModel;
+  /** Batch length, failing / never-finishing batches and the share of entities quarantined. @default none */
+  readonly shape?: SimulatorShape<BoomiHubStep>;
   /** Answer 403 to every authenticated request (the seed documents it for JWT; here it applies to Basic too). */
   readonly forbidden?: boolean;
   /** Time from CREATED to the final state (default 1500 ms). */
@@ -125,34 +127,48 @@ export class BoomiHubSimulator extends HttpSimulator {
   private readonly batchDurationMs: number;
   private nextBatchId = FIRST_BATCH_ID;
   private nextEntityId = FIRST_ENTITY_ID;
-  private pendingOutcome: BatchOutcome | undefined;
+  private pendingKnob: BatchKnob | undefined;
+  private readonly model: BoomiModel;
+  private readonly shape: SimulatorShape<BoomiHubStep>;
 
   constructor(options: BoomiHubSimulatorOptions = {}) {
     super(options);
     this.basicCredentials = Buffer.from(`${options.username ?? 'boomi-user'}:${options.password ?? 'boomi-token'}`).toString('base64');
     this.jwt = options.jwt ?? 'boomi-jwt';
     this.repositoryId = options.repositoryId ?? 'repo-1';
-    this.universes = new Set([DEFAULT_UNIVERSE_ID, ...(options.universes ?? [])]);
+    this.universes = new Set(options.universes?.length ? options.universes : [DEFAULT_UNIVERSE_ID]);
     this.forbidden = options.forbidden ?? false;
-    this.batchDurationMs = options.batchDurationMs ?? 1500;
+    this.batchDurationMs = jobDurationMs(options.shape, options.batchDurationMs, 1500);
+    this.model = options.model ?? {};
+    this.shape = options.shape ?? {};
+  }
+
+  /** The universe ids requests may name. */
+  get acceptedUniverses(): readonly string[] {
+    return [...this.universes];
+  }
+
+  override bannerLines(): string[] {
+    return [`universe ids:  ${this.acceptedUniverses.join(', ')} (any other answers 404)`];
   }
 
   /**
    * The next batch ends COMPLETED_ERRORS with its last `count` entities QUARANTINED (clamped to the
-   * batch size). Quarantined entity i gets `details[i % details.length]`, by default FIELD_FORMAT_ERROR.
+   * batch size), besides any the model rejects. Quarantined entity i gets `details[i % details.length]`;
+   * without details each is REQUIRES_APPROVAL with a message naming that entity.
    */
-  quarantineNext(count: number, details: readonly QuarantineDetail[] = [DEFAULT_QUARANTINE_DETAIL]): void {
-    this.pendingOutcome = { kind: 'COMPLETED_ERRORS', quarantined: count, details: details.length ? details : [DEFAULT_QUARANTINE_DETAIL] };
+  quarantineNext(count: number, details?: readonly QuarantineDetail[]): void {
+    this.pendingKnob = { kind: 'QUARANTINE', count, details: details?.length ? details : undefined };
   }
 
   /** The next batch ends ERRORED, every entity ERRORED. */
   errorNext(): void {
-    this.pendingOutcome = { kind: 'ERRORED' };
+    this.pendingKnob = { kind: 'ERRORED' };
   }
 
   /** The next batch stays PROCESSING forever. */
   neverFinishNext(): void {
-    this.pendingOutcome = { kind: 'NEVER' };
+    this.pendingKnob = { kind: 'NEVER' };
   }
 
   /** The state a batch is in right now. */
@@ -228,19 +244,28 @@ export class BoomiHubSimulator extends HttpSimulator {
   private updateGoldenRecords(request: SimRequest, universeId: string): SimResponse {
     const parsed = parseBatch(request.body);
     if ('error' in parsed) return errorXml(400, [parsed.error]);
-    const outcome = this.takeOutcome();
-    // The last entities are the quarantined ones, as in the seed's example (entity 9732 at the end).
-    const firstQuarantined = parsed.entities.length - quarantinedCount(outcome, parsed.entities.length);
-    const entities = parsed.entities.map(
-      (entity, index): SimEntity => ({
+    const knob = this.pendingKnob;
+    this.pendingKnob = undefined;
+    const total = parsed.entities.length;
+    const picked =
+      knob?.kind === 'QUARANTINE' ? Math.max(0, Math.min(knob.count, total)) : Math.round((this.shape.quarantineRatio ?? 0) * total);
+    // The picked entities are the last ones, as in the seed's example (entity 9732 at the end).
+    const firstPicked = total - picked;
+    const entities = parsed.entities.map((entity, index): SimEntity => {
+      const sourceEntityId = entity.sourceEntityId ?? randomUUID();
+      const details = knob?.kind === 'QUARANTINE' ? knob.details : undefined;
+      const pickedDetail = () =>
+        details ? details[(index - firstPicked) % details.length] : approvalDetail(entity, sourceEntityId, parsed.source);
+      return {
         id: String(this.nextEntityId++),
         type: entity.type,
-        sourceEntityId: entity.sourceEntityId ?? randomUUID(),
+        sourceEntityId,
         transactionId: randomUUID(),
         recordId: randomUUID(),
-        quarantine: index >= firstQuarantined ? quarantineDetail(outcome, index - firstQuarantined) : undefined,
-      }),
-    );
+        quarantine: modelViolation(this.model, entity) ?? (index >= firstPicked ? pickedDetail() : undefined),
+      };
+    });
+    const outcome = this.outcomeOf(knob, entities);
     const batch: SimBatch = {
       batchId: String(this.nextBatchId++),
       universeId,
@@ -264,10 +289,12 @@ export class BoomiHubSimulator extends HttpSimulator {
 
   // ---- lifecycle ----
 
-  private takeOutcome(): BatchOutcome {
-    const outcome = this.pendingOutcome ?? { kind: 'COMPLETED' };
-    this.pendingOutcome = undefined;
-    return outcome;
+  /** A knob decides first, then the shape; otherwise any quarantined entity makes COMPLETED_ERRORS. */
+  private outcomeOf(knob: BatchKnob | undefined, entities: readonly SimEntity[]): BatchOutcome {
+    if (knob?.kind === 'ERRORED' || knob?.kind === 'NEVER') return { kind: knob.kind };
+    if (!knob && this.shape.neverFinish?.includes('batch')) return { kind: 'NEVER' };
+    if (!knob && this.shape.fail?.includes('batch')) return { kind: 'ERRORED' };
+    return { kind: entities.some((entity) => entity.quarantine) ? 'COMPLETED_ERRORS' : 'COMPLETED' };
   }
 
   /**
@@ -383,22 +410,6 @@ function entityStatus(
   }
 }
 
-/** How many of a batch's entities its outcome quarantines. */
-function quarantinedCount(outcome: BatchOutcome, entityCount: number): number {
-  return outcome.kind === 'COMPLETED_ERRORS' ? Math.max(0, Math.min(outcome.quarantined, entityCount)) : 0;
-}
-
-/** The detail of the n-th quarantined entity: the knob's details, cycled. */
-function quarantineDetail(outcome: BatchOutcome, n: number): QuarantineDetail | undefined {
-  return outcome.kind === 'COMPLETED_ERRORS' ? outcome.details[n % outcome.details.length] : undefined;
-}
-
-/** An entity as posted: its element name and `<id>` child. */
-interface PostedEntity {
-  readonly type: string;
-  readonly sourceEntityId?: string;
-}
-
 /** fast-xml-parser's `preserveOrder` node: `{ tag: children, ':@': attributes }` or `{ '#text': … }`. */
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
@@ -412,8 +423,12 @@ function parseBatch(body: string): { source: string; entities: PostedEntity[] } 
   const source = root.attributes.src?.trim();
   if (!source) return { error: 'The batch does not specify a source: the src attribute of <batch> is missing.' };
   const entities = elements(root.children).map((entity): PostedEntity => {
-    const idElement = elements(entity.children).find((child) => child.name === 'id');
-    return { type: entity.name, sourceEntityId: idElement ? textOf(idElement.children) : undefined };
+    const children = elements(entity.children);
+    const idElement = children.find((child) => child.name === 'id');
+    // Simple fields only: an element holding text (collections and nested records are not checked).
+    const simple = children.filter((child) => elements(child.children).length === 0);
+    const fields = Object.fromEntries(simple.map((child) => [child.name, textOf(child.children)]));
+    return { type: entity.name, sourceEntityId: idElement ? textOf(idElement.children) : undefined, fields };
   });
   return { source, entities };
 }

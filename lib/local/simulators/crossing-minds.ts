@@ -15,18 +15,10 @@ import {
   type SimRequest,
   type SimResponse,
 } from './http-simulator';
+import { jobDurationMs, PRIVATE_TASK_NAMES, PUBLIC_TASK_NAMES, simulatedFailure, type SimulatorShape } from './shape';
 
-/** Task names the public `tasks/<name>/` endpoints accept. */
-export const PUBLIC_TASK_NAMES = ['ml_model_retrain', 'item_popularity_score_recalibrate', 'ml_new_users', 'ml_new_items'] as const;
-
-/** Task names the internal `tasks/private/<name>/` endpoints accept. */
-export const PRIVATE_TASK_NAMES = [
-  ...PUBLIC_TASK_NAMES,
-  'data_import',
-  'reco_export',
-  'analytics_report_export',
-  'user_id_whitelist_export',
-] as const;
+// The task names live with the other systems' step names, which help texts read without a simulator.
+export { PRIVATE_TASK_NAMES, PUBLIC_TASK_NAMES } from './shape';
 
 export type TaskName = (typeof PRIVATE_TASK_NAMES)[number];
 
@@ -75,6 +67,8 @@ export interface CrossingMindsSimulatorOptions extends HttpSimulatorOptions {
   readonly cancelDelayMs?: number;
   /** The seed documents no body for public triggers; set this to answer 200 `{task_id}` instead of 204. */
   readonly publicTriggerReturnsId?: boolean;
+  /** Task length and failing / never-finishing task names; `jobSeconds` overrides `taskDurationMs`. @default none */
+  readonly shape?: SimulatorShape<TaskName>;
 }
 
 /** `{error_code, error_name, message, error_data}`, the vendor's error body. */
@@ -125,6 +119,7 @@ export class CrossingMindsSimulator extends HttpSimulator {
   private readonly taskDurationMs: number;
   private readonly cancelDelayMs: number;
   private readonly publicTriggerReturnsId: boolean;
+  private readonly shape: SimulatorShape<TaskName>;
   private readonly pendingOutcomes = new Map<TaskName, TaskOutcome>();
   private currentToken: string | undefined;
   private currentRefreshToken: string;
@@ -137,7 +132,8 @@ export class CrossingMindsSimulator extends HttpSimulator {
     super(options);
     this.currentToken = options.token ?? 'cm-demo-jwt';
     this.currentRefreshToken = options.refreshToken ?? 'cm-demo-refresh';
-    this.taskDurationMs = options.taskDurationMs ?? 1500;
+    this.taskDurationMs = jobDurationMs(options.shape, options.taskDurationMs, 1500);
+    this.shape = options.shape ?? {};
     this.cancelDelayMs = options.cancelDelayMs ?? 300;
     this.publicTriggerReturnsId = options.publicTriggerReturnsId ?? false;
     // Most specific first: `.../recents/` would otherwise be read as a task id.
@@ -318,6 +314,13 @@ export class CrossingMindsSimulator extends HttpSimulator {
 
   // ---- tasks ----
 
+  /** How a task ends without a `failNext` / `neverFinishNext`: as the shape says, else it completes. */
+  private shapedOutcome(name: TaskName): TaskOutcome {
+    if (this.shape.neverFinish?.includes(name)) return { kind: 'NEVER' };
+    if (this.shape.fail?.includes(name)) return { kind: 'FAILED', message: simulatedFailure(name) };
+    return { kind: 'COMPLETED' };
+  }
+
   /** The 400/409 a trigger of `name` must answer, if any. */
   private refuseTrigger(name: string, allowed: readonly string[]): SimResponse | undefined {
     if (!isAllowed(name, allowed)) return wrongName(name);
@@ -332,7 +335,7 @@ export class CrossingMindsSimulator extends HttpSimulator {
   ): SimTask {
     let outcome = init.outcome;
     if (!outcome) {
-      outcome = this.pendingOutcomes.get(name) ?? { kind: 'COMPLETED' };
+      outcome = this.pendingOutcomes.get(name) ?? this.shapedOutcome(name);
       this.pendingOutcomes.delete(name);
     }
     const task: SimTask = {

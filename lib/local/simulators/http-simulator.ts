@@ -115,6 +115,11 @@ export abstract class HttpSimulator {
   /** A JSON snapshot of the simulator's state for `GET /__simulator/state`. */
   protected abstract snapshot(): object;
 
+  /** Lines the `simulate` banner adds about what this simulator accepts (e.g. Boomi Hub's universe ids). */
+  bannerLines(): string[] {
+    return [];
+  }
+
   /** Start listening; resolves with the server's root URL, e.g. `http://127.0.0.1:40123`. */
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     if (this.baseUrl) return this.baseUrl;

@@ -8,12 +8,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { HttpSimulator, jsonResponse, type HttpSimulatorOptions, type SimRequest, type SimResponse } from './http-simulator';
+import { jobDurationMs, simulatedFailure, type SimulatorShape, TAMR_CLOUD_STEPS } from './shape';
 
 /** The lifecycle states of a Tamr Cloud job. DONE covers success, failure and stop alike. */
 export type JobState = 'PENDING' | 'RUNNING' | 'STOPPING' | 'DONE';
 
-/** The job types the Jobs API can create. */
-export type JobType = 'load' | 'update' | 'publish';
+/** The job types the Jobs API can create (the steps `--fail` and `--never-finish` name). */
+export type JobType = (typeof TAMR_CLOUD_STEPS)[number];
 
 /** Why a job failed or was stopped; present on a DONE job only when it did not succeed. */
 export interface JobError {
@@ -65,6 +66,8 @@ export interface TamrCloudSimulatorOptions extends HttpSimulatorOptions {
   readonly workflows?: readonly string[];
   /** Known publish destination ids; when given, publish jobs for any other id answer 404. Omitted: any id is accepted. */
   readonly destinations?: readonly string[];
+  /** Job length and failing / never-finishing job types; `jobSeconds` overrides `jobDurationMs`. @default none */
+  readonly shape?: SimulatorShape<JobType>;
 }
 
 /** Decides whether a knob applies to a job, from its configuration. */
@@ -76,7 +79,7 @@ type ResourceKey = 'sourceId' | 'dataProductId' | 'workflowId' | 'destinationId'
 const API_PREFIX = '/api/v1beta1';
 const MAX_PAGE_SIZE = 30;
 const PENDING_FRACTION = 0.1;
-const JOB_TYPES: readonly JobType[] = ['load', 'update', 'publish'];
+const JOB_TYPES: readonly JobType[] = TAMR_CLOUD_STEPS;
 const STATES: readonly JobState[] = ['PENDING', 'RUNNING', 'STOPPING', 'DONE'];
 const STOPPED: JobError = { reason: 'STOPPED', message: 'Job was stopped by a user' };
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -128,7 +131,7 @@ export class TamrCloudSimulator extends HttpSimulator {
     super(options);
     this.apiKey = options.apiKey ?? 'apk_local_demo';
     this.limit = options.concurrentJobLimit ?? 5;
-    this.jobDurationMs = options.jobDurationMs ?? 1500;
+    this.jobDurationMs = jobDurationMs(options.shape, options.jobDurationMs, 1500);
     this.durationsMs = options.durationsMs ?? {};
     this.stopDelayMs = options.stopDelayMs ?? 300;
     const toSet = (ids?: readonly string[]) => (ids ? new Set(ids) : undefined);
@@ -138,6 +141,11 @@ export class TamrCloudSimulator extends HttpSimulator {
       workflowId: toSet(options.workflows),
       destinationId: toSet(options.destinations),
     };
+    // The shape's steps are standing rules from the start (neverFinish wins over failJobs, as always).
+    for (const type of options.shape?.neverFinish ?? []) this.neverFinish((configuration) => configuration[type] !== undefined);
+    for (const type of options.shape?.fail ?? []) {
+      this.failJobs((configuration) => configuration[type] !== undefined, { reason: 'INTERNAL', message: simulatedFailure(type) });
+    }
   }
 
   /** Every job as the API would render it now, oldest first. */

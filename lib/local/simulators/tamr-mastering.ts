@@ -5,7 +5,11 @@
  *
  * Operations move PENDING → RUNNING → SUCCEEDED on the simulator clock, so a test with an injected
  * virtual clock can walk a long job through its states without waiting. Knobs make the next
- * matching operation fail, cancel, never finish or answer as an already-up-to-date no-op.
+ * matching operation fail, cancel, never finish or answer as an already-up-to-date no-op; a
+ * `shape` does so for every operation of the steps it names.
+ *
+ * It also serves what Tamr's own clients' standard flow calls (see tamr-mastering-catalog.ts):
+ * login with an `authToken` cookie, project and dataset lookups, the operation list.
  */
 import {
   emptyResponse,
@@ -16,6 +20,12 @@ import {
   type SimRequest,
   type SimResponse,
 } from './http-simulator';
+import { parseJsonSequence } from './json-sequence';
+import { jobDurationMs, simulatedFailure, type SimulatorShape, TAMR_MASTERING_STEPS } from './shape';
+import { TamrCatalog } from './tamr-mastering-catalog';
+
+/** A step that submits an operation, named as the config's step kind (for `--fail` and `--never-finish`). */
+export type TamrMasteringStep = (typeof TAMR_MASTERING_STEPS)[number];
 
 export interface TamrMasteringSimulatorOptions extends HttpSimulatorOptions {
   /** User accepted in `Authorization: BasicCreds <base64(user:pass)>` (default 'admin'). */
@@ -34,6 +44,8 @@ export interface TamrMasteringSimulatorOptions extends HttpSimulatorOptions {
   readonly recipes?: readonly string[];
   /** Every operation stays RUNNING forever (a per-operation knob still takes precedence). */
   readonly neverFinish?: boolean;
+  /** Job length and failing / never-finishing steps; `jobSeconds` overrides `operationDurationMs`. @default none */
+  readonly shape?: SimulatorShape<TamrMasteringStep>;
 }
 
 export type TamrOperationState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELING' | 'CANCELED';
@@ -94,6 +106,7 @@ type Resource = 'project' | 'dataset' | 'recipe';
 
 /** An endpoint that submits an operation. */
 interface SubmitRoute {
+  readonly step: TamrMasteringStep;
   readonly pattern: RegExp;
   readonly resource: Resource;
   /** Project refreshes answer 200; dataset (export) refreshes answer 202. */
@@ -103,30 +116,35 @@ interface SubmitRoute {
 
 const SUBMIT_ROUTES: readonly SubmitRoute[] = [
   {
+    step: 'refreshUnifiedDataset',
     pattern: /^\/api\/versioned\/v1\/projects\/([^/:]+)\/unifiedDataset:refresh$/,
     resource: 'project',
     status: 200,
     describe: (id) => `Materializing unified dataset for project ${id}`,
   },
   {
+    step: 'refreshRecordPairs',
     pattern: /^\/api\/versioned\/v1\/projects\/([^/:]+)\/recordPairs:refresh$/,
     resource: 'project',
     status: 200,
     describe: (id) => `Generating record pairs for project ${id}`,
   },
   {
+    step: 'refreshRecordClusters',
     pattern: /^\/api\/versioned\/v1\/projects\/([^/:]+)\/recordClusters:refresh$/,
     resource: 'project',
     status: 200,
     describe: (id) => `Generating record clusters for project ${id}`,
   },
   {
+    step: 'refreshDataset',
     pattern: /^\/api\/versioned\/v1\/datasets\/([^/:]+):refresh$/,
     resource: 'dataset',
     status: 202,
     describe: (id) => `Materializing dataset ${id}`,
   },
   {
+    step: 'populateRecipe',
     pattern: /^\/api\/recipe\/recipes\/([^/:]+)\/populate$/,
     resource: 'recipe',
     status: 200,
@@ -136,6 +154,12 @@ const SUBMIT_ROUTES: readonly SubmitRoute[] = [
 
 const UPDATE_RECORDS = /^\/api\/versioned\/v1\/datasets\/([^/:]+):updateRecords$/;
 const GET_OPERATION = /^\/api\/versioned\/v1\/operations\/([^/:]+)$/;
+const LOGIN = '/api/versioned/v1/instance:login';
+const GET_PROJECT = /^\/api\/versioned\/v1\/projects\/([^/:]+)$/;
+const GET_UNIFIED_DATASET = /^\/api\/versioned\/v1\/projects\/([^/:]+)\/unifiedDataset$/;
+const GET_DATASET = /^\/api\/versioned\/v1\/datasets\/([^/:]+)$/;
+const DATASETS = '/api/versioned/v1/datasets';
+const OPERATIONS = '/api/versioned/v1/operations';
 
 interface OperationRecord {
   readonly id: string;
@@ -168,12 +192,14 @@ export class TamrMasteringSimulator extends HttpSimulator {
   private readonly directives: Directive[] = [];
   private readonly datasetRecords = new Map<string, Map<string, object>>();
   private rejection?: string[];
+  private readonly catalog: TamrCatalog;
 
   constructor(private readonly options: TamrMasteringSimulatorOptions = {}) {
     super(options);
     this.username = options.username ?? 'admin';
     this.password = options.password ?? 'dt';
-    this.durationMs = options.operationDurationMs ?? 1500;
+    this.durationMs = jobDurationMs(options.shape, options.operationDurationMs, 1500);
+    this.catalog = new TamrCatalog({ projects: options.projects, datasets: options.datasets, username: this.username, now: this.now });
   }
 
   /**
@@ -233,7 +259,8 @@ export class TamrMasteringSimulator extends HttpSimulator {
   }
 
   protected route(request: SimRequest): SimResponse {
-    const username = this.authenticate(request.headers.authorization);
+    if (request.method === 'POST' && decodePath(request.path) === LOGIN) return this.login(request.body);
+    const username = this.authenticate(request.headers.authorization, request.headers.cookie);
     if (username === undefined) {
       const message = request.headers.authorization
         ? 'The supplied credentials are not valid.'
@@ -253,13 +280,47 @@ export class TamrMasteringSimulator extends HttpSimulator {
     if (request.method === 'GET') {
       const operation = GET_OPERATION.exec(path);
       if (operation) return this.getOperation(operation[1]);
+      const lookup = this.lookup(path, request.query);
+      if (lookup) return lookup;
     }
     return notFound(`No resource at ${request.method} ${request.path}`);
   }
 
+  /** The official clients' lookups: project, unified dataset, dataset by id or name, operation list. */
+  private lookup(path: string, query: URLSearchParams): SimResponse | undefined {
+    const found = (resource: object | undefined, what: string) => (resource ? jsonResponse(200, resource) : notFound(`${what} not found`));
+    const project = GET_PROJECT.exec(path)?.[1];
+    if (project !== undefined) return found(this.catalog.project(project), `Project ${project}`);
+    const unified = GET_UNIFIED_DATASET.exec(path)?.[1];
+    if (unified !== undefined) return found(this.catalog.unifiedDataset(unified), `Project ${unified}`);
+    const dataset = GET_DATASET.exec(path)?.[1];
+    if (dataset !== undefined) return found(this.catalog.dataset(dataset), `Dataset ${dataset}`);
+    if (path === DATASETS) {
+      // Only the `name==X` filter the clients' by_name sends; an unfiltered list is not simulated.
+      const name = /^name==(.*)$/.exec(query.get('filter') ?? '')?.[1];
+      if (name === undefined) return jsonResponse(400, { status: 400, class: BAD_REQUEST_CLASS, message: 'Only filter=name==<name> is simulated' });
+      return jsonResponse(200, this.catalog.datasetsNamed(name));
+    }
+    if (path === OPERATIONS) return jsonResponse(200, this.operations.map(({ operation }) => operation));
+    return undefined;
+  }
+
+  /** `POST instance:login` `{username, password}` → `{token, username}`; the token then works as the `authToken` cookie. */
+  private login(body: string): SimResponse {
+    let credentials: unknown;
+    try {
+      credentials = JSON.parse(body);
+    } catch {
+      return jsonResponse(400, { status: 400, class: BAD_REQUEST_CLASS, message: 'The login body must be JSON {"username", "password"}' });
+    }
+    const { username, password } = isObject(credentials) ? credentials : {};
+    if (username !== this.username || password !== this.password) return textResponse(401, 'The supplied credentials are not valid.');
+    return jsonResponse(200, { token: this.catalog.login(), username: this.username });
+  }
+
   /** The user the request authenticates as, or undefined when the credentials are missing or wrong. */
-  private authenticate(header: string | undefined): string | undefined {
-    if (!header) return undefined;
+  private authenticate(header: string | undefined, cookie: string | undefined): string | undefined {
+    if (!header) return this.catalog.hasSessionCookie(cookie) ? this.username : undefined;
     const [scheme, value = ''] = header.trim().split(/\s+/, 2);
     if (scheme.toLowerCase() === 'basiccreds') {
       const expected = `${this.username}:${this.password}`;
@@ -282,7 +343,7 @@ export class TamrMasteringSimulator extends HttpSimulator {
       description: route.describe(id),
       username,
       submittedAt: this.now(),
-      outcome: directive ?? (this.options.neverFinish ? { kind: 'never' } : { kind: 'succeed' }),
+      outcome: directive ?? this.shapedOutcome(route.step),
     };
     this.records.push(record);
     return jsonResponse(route.status, this.render(record, record.submittedAt, false));
@@ -319,9 +380,17 @@ export class TamrMasteringSimulator extends HttpSimulator {
     return jsonResponse(202, result(commands.length, validationErrors));
   }
 
+  /** How a submission ends without a per-call knob: the shape's steps first, then the `neverFinish` option. */
+  private shapedOutcome(step: TamrMasteringStep): Outcome {
+    if (this.options.shape?.neverFinish?.includes(step)) return { kind: 'never' };
+    if (this.options.shape?.fail?.includes(step)) return { kind: 'fail', message: simulatedFailure(step) };
+    return this.options.neverFinish ? { kind: 'never' } : { kind: 'succeed' };
+  }
+
   private isKnown(resource: Resource, id: string): boolean {
-    const known = { project: this.options.projects, dataset: this.options.datasets, recipe: this.options.recipes }[resource];
-    return known === undefined || known.includes(id);
+    if (resource === 'project') return this.catalog.isProject(id);
+    if (resource === 'dataset') return this.catalog.isDataset(id);
+    return this.options.recipes === undefined || this.options.recipes.includes(id);
   }
 
   /** Removes and returns the first queued knob that applies to this submission path. */
@@ -407,67 +476,6 @@ function describeRecordId(command: unknown): string {
 
 function result(numCommandsProcessed: number, validationErrors: string[]): UpdateRecordsResult {
   return { numCommandsProcessed, allCommandsSucceeded: validationErrors.length === 0, validationErrors };
-}
-
-/**
- * Parses a stream of JSON values that are newline-separated by convention but may also be
- * concatenated (`{...}{...}`), as the real server accepts both. Throws on the first bad value.
- */
-function parseJsonSequence(text: string): unknown[] {
-  const values: unknown[] = [];
-  let position = skipWhitespace(text, 0);
-  while (position < text.length) {
-    const end = endOfValue(text, position);
-    const slice = text.slice(position, end);
-    try {
-      values.push(JSON.parse(slice));
-    } catch (error) {
-      throw new Error(`Unparseable JSON command ${values.length + 1} at offset ${position}: ${(error as Error).message}`);
-    }
-    position = skipWhitespace(text, end);
-  }
-  return values;
-}
-
-function skipWhitespace(text: string, from: number): number {
-  let position = from;
-  while (position < text.length && /\s/.test(text[position])) position += 1;
-  return position;
-}
-
-/**
- * Where the JSON value starting at `start` ends. Objects and arrays end at their matching bracket
- * (brackets inside strings ignored); scalars end at whitespace or the next value's bracket. An
- * unterminated value runs to the end of the text, so JSON.parse reports the error.
- */
-function endOfValue(text: string, start: number): number {
-  const opener = text[start];
-  if (opener !== '{' && opener !== '[') {
-    if (opener === '"') return endOfString(text, start);
-    let position = start;
-    while (position < text.length && !/[\s{[]/.test(text[position])) position += 1;
-    return position;
-  }
-  let depth = 0;
-  for (let position = start; position < text.length; position += 1) {
-    const char = text[position];
-    if (char === '"') position = endOfString(text, position) - 1;
-    else if (char === '{' || char === '[') depth += 1;
-    else if (char === '}' || char === ']') {
-      depth -= 1;
-      if (depth === 0) return position + 1;
-    }
-  }
-  return text.length;
-}
-
-/** The index just past the string literal that opens at `start`. */
-function endOfString(text: string, start: number): number {
-  for (let position = start + 1; position < text.length; position += 1) {
-    if (text[position] === '\\') position += 1;
-    else if (text[position] === '"') return position + 1;
-  }
-  return text.length;
 }
 
 function notFound(message: string): SimResponse {
