@@ -13,6 +13,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
+import { alertSourcePatterns } from './constructs/pipeline-alerts';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
@@ -39,11 +40,19 @@ export class ContinuumStack extends Stack {
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
-    // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish.
+    // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish, but
+    // only this stack's alert rules and alarms (ARN patterns: naming each would grow the key
+    // policy with every pipeline, and a key policy cannot reference them without a cycle).
     this.alertsKey = new kms.Key(this, 'AlertsKey', { description: 'Continuum: encrypts the pipelines\' alert topics', enableKeyRotation: true });
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+    const sources = alertSourcePatterns(this);
+    for (const [service, sourceArn] of [['events.amazonaws.com', sources.rules], ['cloudwatch.amazonaws.com', sources.alarms]] as const) {
       this.alertsKey.addToResourcePolicy(
-        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'aws:SourceArn': sourceArn }, StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
       );
     }
     this.jobSlots =
