@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
+import { FailedDeliveries } from './constructs/failed-deliveries';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
@@ -32,6 +33,8 @@ export class ContinuumStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly alertsKey: kms.Key;
   readonly dashboard: OperationsDashboard;
+  /** The dead-letter queue of the cleanup and run metrics, with its alarm. */
+  readonly failedDeliveries: FailedDeliveries;
   /** Present when some pipeline has jobs that can be stopped or holds tenant job slots. */
   readonly cleanup?: ExecutionCleanup;
   /** The slot pools' table (this stack's, or the first stack's), present when some pipeline of the config names a `slotPool`. */
@@ -63,7 +66,9 @@ export class ContinuumStack extends Stack {
     }
     this.pipelines = pipelines;
 
+    this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
     this.dashboard = new OperationsDashboard(this, 'Operations', {
+      failedDeliveries: this.failedDeliveries,
       pipelines: [...pipelines].map(([name, p]) => ({ name, stateMachine: p.stateMachine, steps: p.jobs.map((job) => ({ key: job.key, title: job.title })) })),
     });
 
@@ -74,7 +79,9 @@ export class ContinuumStack extends Stack {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stopFunctions,
         jobSlots: holdsSlots ? this.jobSlots : undefined,
+        failedDeliveries: this.failedDeliveries,
       });
     }
+    this.failedDeliveries.notify([...pipelines.values()].map((p) => p.alerts));
   }
 }

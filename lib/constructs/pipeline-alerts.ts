@@ -60,8 +60,10 @@ export class PipelineAlerts extends Construct {
   readonly ownTopic: boolean;
   readonly rule: events.Rule;
   readonly alarm: cloudwatch.Alarm;
-  /** ARNs of every alarm that publishes to the topic (this pipeline's, and the stack's added later). */
-  readonly publishingAlarmArns: string[] = [];
+  /** The alert rule's name (`<stack>-<pipeline>-alert`). */
+  readonly ruleName: string;
+  /** Names of every alarm that notifies the topic: this pipeline's, and the stack's added by `notifyFrom`. */
+  readonly alarmNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: PipelineAlertsProps) {
     super(scope, id);
@@ -82,8 +84,9 @@ export class PipelineAlerts extends Construct {
       this.topic = topic;
     }
 
+    this.ruleName = alertRuleName(stateMachineName);
     this.rule = new events.Rule(this, 'ExecutionFailed', {
-      ruleName: alertRuleName(stateMachineName),
+      ruleName: this.ruleName,
       description: `Continuum ${pipelineName}: an execution failed or timed out`,
       eventPattern: executionStatusPattern([stateMachine], ALERT_STATUSES),
       // Not aws-events-targets' SnsTopic: it grants events.amazonaws.com Publish without a source condition.
@@ -120,7 +123,7 @@ export class PipelineAlerts extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
-    this.publishingAlarmArns.push(alarmArn(stack, alertAlarmName(stateMachineName)));
+    this.alarmNames.push(alertAlarmName(stateMachineName));
 
     if (this.topic instanceof sns.Topic) {
       const account = { 'aws:SourceAccount': stack.account };
@@ -130,7 +133,7 @@ export class PipelineAlerts extends Construct {
           principals: [new iam.ServicePrincipal('events.amazonaws.com')],
           actions: ['sns:Publish'],
           resources: [this.topic.topicArn],
-          conditions: { ArnEquals: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: alertRuleName(stateMachineName) }) }, StringEquals: account },
+          conditions: { ArnEquals: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: this.ruleName }) }, StringEquals: account },
         }),
       );
       this.topic.addToResourcePolicy(
@@ -140,7 +143,7 @@ export class PipelineAlerts extends Construct {
           actions: ['sns:Publish'],
           resources: [this.topic.topicArn],
           // Lazy: the stack's own alarms (failed event deliveries) are added after the pipelines.
-          conditions: { ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.publishingAlarmArns }) }, StringEquals: account },
+          conditions: { ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.alarmNames.map((name) => alarmArn(stack, name)) }) }, StringEquals: account },
         }),
       );
     }
@@ -149,6 +152,6 @@ export class PipelineAlerts extends Construct {
   /** Let the alarm named `alarmName` (of this stack) notify the topic, and add it as its action. */
   notifyFrom(alarm: cloudwatch.Alarm, alarmName: string): void {
     alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
-    this.publishingAlarmArns.push(alarmArn(Stack.of(this), alarmName));
+    this.alarmNames.push(alarmName);
   }
 }
