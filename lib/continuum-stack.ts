@@ -14,6 +14,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
+import { addPipelineOutputs, addStackOutputs } from './constructs/stack-outputs';
 import { alertSourcePatterns } from './constructs/pipeline-alerts';
 
 export interface ContinuumStackProps extends StackProps {
@@ -83,5 +84,7 @@ export class ContinuumStack extends Stack {
       });
     }
     this.failedDeliveries.notify([...pipelines.values()].map((p) => p.alerts));
+    for (const [name, pipeline] of pipelines) addPipelineOutputs(this, name, pipeline);
+    addStackOutputs(this, this.dashboard.dashboardName, this.failedDeliveries.queue);
   }
 }

@@ -33,6 +33,8 @@ export interface OperationsDashboardProps {
 
 export class OperationsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
+  /** `<stack>-pipelines`. */
+  readonly dashboardName: string;
   readonly runMetrics: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
@@ -64,8 +66,9 @@ export class OperationsDashboard extends Construct {
       reason: "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the 'Continuum' namespace.",
     });
 
+    this.dashboardName = `${stack.stackName}-pipelines`;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${stack.stackName}-pipelines`,
+      dashboardName: this.dashboardName,
       defaultInterval: Duration.days(7),
     });
     this.dashboard.addWidgets(

@@ -48,6 +48,8 @@ export interface PipelineProps {
 
 export class Pipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** `<stack>-<pipeline>`, cut with a hash past 80 characters. */
+  readonly stateMachineName: string;
   /** The functions this pipeline's tasks invoke. */
   readonly functions: ReadonlySet<IFunction>;
   /** The functions that stop this pipeline's remote jobs (for the execution cleanup). */
@@ -63,6 +65,7 @@ export class Pipeline extends Construct {
     this.jobs = jobsOf(pipeline);
     const stack = Stack.of(this);
     const stateMachineName = boundedName(`${stack.stackName}-${pipeline.name}`, 80);
+    this.stateMachineName = stateMachineName;
 
     const functions = new Set<IFunction>();
     const functionFor = (call: HandlerCall): IFunction => {
