@@ -326,12 +326,13 @@ async function synth(args: string[]): Promise<number> {
   });
   const config = await loadConfigFile(values.config!);
   const { buildApp } = await import('../lib/app');
-  const { app } = buildApp({
+  const built = buildApp({
     config,
     stackName: values['stack-name'],
     bundle: !values['no-bundle'],
     appProps: { outdir: values.out },
   });
+  const { app } = built;
   const assembly = app.synth();
   console.log(`Synthesized ${config.file} into ${assembly.directory}`);
   for (const stack of assembly.stacks) {
@@ -345,6 +346,9 @@ async function synth(args: string[]): Promise<number> {
     console.log(`    resources: ${resources.length}`);
     for (const [type, count] of [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) console.log(`      ${String(count).padStart(3)}  ${type}`);
   }
+  // Where things will be after the deploy, and what a team's own alert topic must allow.
+  const { deployNotes } = await import('../lib/deploy/outputs');
+  for (const line of deployNotes(built)) console.log(line);
   return 0;
 }
 

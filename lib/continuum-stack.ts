@@ -8,11 +8,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
+import { FailedDeliveries } from './constructs/failed-deliveries';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
+import { addPipelineOutputs, addStackOutputs } from './constructs/stack-outputs';
+import { alertSourcePatterns } from './constructs/pipeline-alerts';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
@@ -31,6 +34,8 @@ export class ContinuumStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly alertsKey: kms.Key;
   readonly dashboard: OperationsDashboard;
+  /** The dead-letter queue of the cleanup and run metrics, with its alarm. */
+  readonly failedDeliveries: FailedDeliveries;
   /** Present when some pipeline has jobs that can be stopped or holds tenant job slots. */
   readonly cleanup?: ExecutionCleanup;
   /** The slot pools' table (this stack's, or the first stack's), present when some pipeline of the config names a `slotPool`. */
@@ -39,11 +44,19 @@ export class ContinuumStack extends Stack {
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
-    // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish.
+    // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish, but
+    // only this stack's alert rules and alarms (ARN patterns: naming each would grow the key
+    // policy with every pipeline, and a key policy cannot reference them without a cycle).
     this.alertsKey = new kms.Key(this, 'AlertsKey', { description: 'Continuum: encrypts the pipelines\' alert topics', enableKeyRotation: true });
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+    const sources = alertSourcePatterns(this);
+    for (const [service, sourceArn] of [['events.amazonaws.com', sources.rules], ['cloudwatch.amazonaws.com', sources.alarms]] as const) {
       this.alertsKey.addToResourcePolicy(
-        new iam.PolicyStatement({ principals: [new iam.ServicePrincipal(service)], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'aws:SourceArn': sourceArn }, StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
       );
     }
     this.jobSlots =
@@ -54,7 +67,9 @@ export class ContinuumStack extends Stack {
     }
     this.pipelines = pipelines;
 
+    this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
     this.dashboard = new OperationsDashboard(this, 'Operations', {
+      failedDeliveries: this.failedDeliveries,
       pipelines: [...pipelines].map(([name, p]) => ({ name, stateMachine: p.stateMachine, steps: p.jobs.map((job) => ({ key: job.key, title: job.title })) })),
     });
 
@@ -65,7 +80,11 @@ export class ContinuumStack extends Stack {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stopFunctions,
         jobSlots: holdsSlots ? this.jobSlots : undefined,
+        failedDeliveries: this.failedDeliveries,
       });
     }
+    this.failedDeliveries.notify([...pipelines.values()].map((p) => p.alerts));
+    for (const [name, pipeline] of pipelines) addPipelineOutputs(this, name, pipeline);
+    addStackOutputs(this, this.dashboard.dashboardName, this.failedDeliveries.queue);
   }
 }

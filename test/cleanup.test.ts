@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../lambdas/cleanup/stop-unfinished-jobs';
 import { unfinishedJobs, type StopDescriptor } from '../lambdas/cleanup/unfinished-jobs';
+import { setLogSink } from '../lambdas/shared/logger';
 
 const STOP: StopDescriptor = { FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:StopJob', Payload: { kind: 'load' }, ItemField: null };
 const job = (id: string, outcome: string, extra: Record<string, unknown> = {}) => ({ job: { id, status: { outcome }, poll: { count: 1 }, stop: STOP, ...extra } });
@@ -75,6 +76,31 @@ describe('the deployed cleaner', () => {
       { kind: 'load', jobId: 'j2' },
     ]);
     expect(result).toEqual({ executionArn: arn, stopped: ['j1'], failed: [{ jobId: 'j2', error: 'Unhandled: {"errorType":"NotFound"}' }] });
+  });
+
+  it('logs each refused stop call with the execution ARN, the job and the reason', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-2';
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [{ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load source', output: JSON.stringify(job('j9', 'running')) } }],
+    });
+    lambda.on(InvokeCommand).rejects(Object.assign(new Error('User is not authorized to perform: lambda:InvokeFunction'), { name: 'AccessDeniedException' }));
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+    } finally {
+      setLogSink(previous);
+    }
+    const refused = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.level === 'error');
+    expect(refused).toEqual([
+      expect.objectContaining({
+        message: 'stop call refused: the remote job may still be running',
+        executionArn: arn,
+        jobId: 'j9',
+        stopFunction: STOP.FunctionName,
+        error: 'AccessDeniedException: User is not authorized to perform: lambda:InvokeFunction',
+      }),
+    ]);
   });
 
   it('stops nothing when every job finished', async () => {

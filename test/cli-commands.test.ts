@@ -102,6 +102,10 @@ describe('continuum', { timeout: 180_000 }, () => {
     for (const name of pipelines) expect(result.stdout).toMatch(new RegExp(`\\n\\s+Continuum-${name}\\n`));
     expect(result.stdout).toContain(`resources: ${types.length}`);
     expect(result.stdout).toMatch(/\d+ {2}AWS::Lambda::Function/);
+    // Where things will be after the deploy (lib/deploy/outputs.ts).
+    expect(result.stdout).toContain('outputs of Continuum (after cdk deploy: aws cloudformation describe-stacks');
+    for (const name of pipelines) expect(result.stdout).toContain(`:stateMachine:Continuum-${name}\n`);
+    expect(result.stdout).toMatch(/\n\s+DashboardUrl\s+https:\/\/<region>\.console\.aws\.amazon\.com\/cloudwatch\//);
     // Bundled handlers, as cdk deploy would upload them.
     const assets = (await readdir(out)).filter((f) => f.startsWith('asset.'));
     // One asset per handler, shared by the functions that run it for different connections.

@@ -73,8 +73,11 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
     const result: CleanupResult = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {
       const error = await stop(lambda, job);
-      if (error) result.failed.push({ jobId: job.jobId, error });
-      else result.stopped.push(job.jobId);
+      if (error) {
+        // One line per refused stop, with what a person needs to stop the job by hand.
+        logger.error('stop call refused: the remote job may still be running', { executionArn, status, jobId: job.jobId, stopFunction: job.FunctionName, error });
+        result.failed.push({ jobId: job.jobId, error });
+      } else result.stopped.push(job.jobId);
     }
     if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
     return result;

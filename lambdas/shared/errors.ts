@@ -59,6 +59,28 @@ export class BadSecretError extends ContinuumError {
 }
 
 /**
+ * Secrets Manager has no secret of that name in the function's region (ResourceNotFoundException):
+ * not created yet, misspelled in `secretName`, or created in another region. Not retried.
+ */
+export class SecretNotFoundError extends ContinuumError {
+  readonly name = 'SecretNotFound';
+}
+
+/**
+ * The function may not read the secret (AccessDeniedException), or may not decrypt it with the
+ * secret's KMS key. Not retried: a permission does not appear by waiting.
+ */
+export class SecretAccessDeniedError extends ContinuumError {
+  readonly name = 'SecretAccessDenied';
+}
+
+/**
+ * Secrets Manager throttled the read (ThrottlingException, TooManyRequests). Transient: it keeps
+ * the name the state machine already retries (`TransientApiError`), so a busy account waits.
+ */
+export class SecretReadThrottledError extends TransientApiError {}
+
+/**
  * The API said the access token (e.g. a JWT) has expired. The handler has already dropped it
  * from its caches, so one retry of the same call starts with a fresh token: the state machine
  * retries this error a couple of times without delay instead of failing the step.

@@ -9,6 +9,7 @@ import { clearCache } from '@middy/util';
 import { PutSecretValueCommand, SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { BadSecretError } from './errors';
+import { failedSecretFetch, secretReadError, type SecretLocation } from './secret-errors';
 
 export class SecretValue {
   readonly #value: unknown;
@@ -37,6 +38,8 @@ export interface SecretSettings {
 }
 
 const FIVE_MINUTES = 5 * 60 * 1000;
+/** The region the local stand-in claims to be (its ARNs say us-east-1). */
+const LOCAL_REGION = 'us-east-1';
 
 /** Wrap a handler so it receives the secret named in `settings`. */
 export function withSecret<TEvent, TResult>(
@@ -44,7 +47,7 @@ export function withSecret<TEvent, TResult>(
   handler: (event: TEvent, secret: SecretValue, context: Context) => Promise<TResult>,
 ): (event: TEvent, context: Context) => Promise<TResult> {
   cacheKeysUsed.add(cacheKey(settings));
-  return middy<TEvent, TResult, Error, Context & { apiSecret?: unknown }>()
+  const withValue = middy<TEvent, TResult, Error, Context & { apiSecret?: unknown }>()
     .use(
       secretsManager({
         AwsClient: SecretsManagerClient,
@@ -62,6 +65,21 @@ export function withSecret<TEvent, TResult>(
       }
       return handler(event, new SecretValue(context.apiSecret), context);
     }) as unknown as (event: TEvent, context: Context) => Promise<TResult>;
+  const where: SecretLocation = { secretName: settings.secretName, region: regionOf(settings) };
+  return async (event, context) => {
+    try {
+      return await withValue(event, context);
+    } catch (error) {
+      // Middy's "Failed to resolve internal values" names neither the secret nor the cause.
+      const sdkError = failedSecretFetch(error);
+      throw sdkError ? secretReadError(sdkError, where) : error;
+    }
+  };
+}
+
+/** The region the secret is read in: the function's own (a secret name is looked up there). */
+function regionOf(settings: SecretSettings): string {
+  return settings.endpoint ? LOCAL_REGION : (process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'unknown region');
 }
 
 /**
@@ -107,7 +125,7 @@ export async function storeSecret(settings: SecretSettings, value: object): Prom
 /** Locally the stand-in Secrets Manager needs no real credentials. */
 function clientOptions(settings: SecretSettings): SecretsManagerClientConfig {
   return settings.endpoint
-    ? { endpoint: settings.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    ? { endpoint: settings.endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
     : {};
 }
 

@@ -20,6 +20,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { executionStatusPattern, grantReadExecutionHistory } from './execution-events';
 import { bundledFunction } from './handler-functions';
+import type { FailedDeliveries } from './failed-deliveries';
 import type { JobSlotTable } from './job-slots';
 
 /** Execution statuses after which no state of the run will ever run again. */
@@ -32,6 +33,8 @@ export interface ExecutionCleanupProps {
   readonly stopFunctions: readonly IFunction[];
   /** The stack's slot pools: the cleaner releases the slots an ended execution still holds. */
   readonly jobSlots?: JobSlotTable;
+  /** Where events the cleaner failed on, or that could not reach it, are kept. @default dropped after the retries */
+  readonly failedDeliveries?: FailedDeliveries;
 }
 
 export class ExecutionCleanup extends Construct {
@@ -51,6 +54,7 @@ export class ExecutionCleanup extends Construct {
     props.jobSlots?.table.grant(this.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // On this construct: the findings are on the function's role policy, a sibling of the function.
     grantReadExecutionHistory(this, this.function, props.stateMachines);
+    props.failedDeliveries?.catchFailuresOf(this.function, { retryAttempts: 2 });
     const stopFunctions = [...new Set(props.stopFunctions)];
     for (const fn of stopFunctions) fn.grantInvoke(this.function);
 
@@ -65,7 +69,7 @@ export class ExecutionCleanup extends Construct {
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
       description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
       eventPattern: executionStatusPattern(props.stateMachines, ENDED_EARLY_STATUSES),
-      targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2), deadLetterQueue: props.failedDeliveries?.queue })],
     });
   }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** "record clusters" → "Record clusters". */
 export const capitalize = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -11,3 +13,24 @@ export const pascal = (text: string): string =>
     .filter(Boolean)
     .map(capitalize)
     .join('');
+
+/**
+ * `name` when it fits `limit` characters, else its first characters and a short hash of the
+ * whole: deterministic (the same config always gives the same name) and distinct where two long
+ * names share a prefix. AWS names are limited: state machines 80, Scheduler schedules and
+ * EventBridge rules 64.
+ */
+export function boundedName(name: string, limit: number): string {
+  if (name.length <= limit) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, limit - hash.length - 1)}-${hash}`;
+}
+
+/**
+ * A prefix every `boundedName(`${stem}-…`, limit)` starts with (for ARN patterns in policies):
+ * `stem-` while it is shorter than what a cut keeps, else the kept part of `stem`.
+ */
+export function boundedPrefix(stem: string, limit: number): string {
+  const kept = limit - 9;
+  return stem.length + 1 <= kept ? `${stem}-` : stem.slice(0, kept);
+}

@@ -15,6 +15,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CONTINUUM_METRICS } from '../../lambdas/metrics/job-durations';
 import { executionStatusPattern, grantReadExecutionHistory } from './execution-events';
+import type { FailedDeliveries } from './failed-deliveries';
 import { bundledFunction } from './handler-functions';
 
 export interface DashboardPipeline {
@@ -26,10 +27,14 @@ export interface DashboardPipeline {
 
 export interface OperationsDashboardProps {
   readonly pipelines: readonly DashboardPipeline[];
+  /** Where run-metrics events that failed, or could not reach the function, are kept. @default dropped after the retries */
+  readonly failedDeliveries?: FailedDeliveries;
 }
 
 export class OperationsDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
+  /** `<stack>-pipelines`. */
+  readonly dashboardName: string;
   readonly runMetrics: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
@@ -41,6 +46,7 @@ export class OperationsDashboard extends Construct {
       entry: fileURLToPath(new URL('../../lambdas/metrics/publish-run-metrics.ts', import.meta.url)),
       timeout: Duration.minutes(2),
     });
+    props.failedDeliveries?.catchFailuresOf(this.runMetrics, { retryAttempts: 2 });
     const machines = props.pipelines.map((p) => p.stateMachine);
     grantReadExecutionHistory(this, this.runMetrics, machines);
     this.runMetrics.addToRolePolicy(
@@ -53,15 +59,16 @@ export class OperationsDashboard extends Construct {
     new events.Rule(this, 'ExecutionSucceeded', {
       description: 'Continuum: a run succeeded: publish its job durations',
       eventPattern: executionStatusPattern(machines, ['SUCCEEDED']),
-      targets: [new eventTargets.LambdaFunction(this.runMetrics, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      targets: [new eventTargets.LambdaFunction(this.runMetrics, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: props.failedDeliveries?.queue })],
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: "cloudwatch:PutMetricData has no resource-level permissions; a condition limits it to the 'Continuum' namespace.",
     });
 
+    this.dashboardName = `${stack.stackName}-pipelines`;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${stack.stackName}-pipelines`,
+      dashboardName: this.dashboardName,
       defaultInterval: Duration.days(7),
     });
     this.dashboard.addWidgets(

@@ -17,7 +17,7 @@ import type { HandlerCall, JobSpec } from '../providers/job-spec';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
 import { JobPoller, type JobStateNames } from './job-poller';
 import type { JobSlotTable } from './job-slots';
-import { pascal } from './names';
+import { boundedName, pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
 import { PipelineAlerts } from './pipeline-alerts';
 
@@ -48,19 +48,24 @@ export interface PipelineProps {
 
 export class Pipeline extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /** `<stack>-<pipeline>`, cut with a hash past 80 characters. */
+  readonly stateMachineName: string;
   /** The functions this pipeline's tasks invoke. */
   readonly functions: ReadonlySet<IFunction>;
   /** The functions that stop this pipeline's remote jobs (for the execution cleanup). */
   readonly stopFunctions: readonly IFunction[];
   readonly jobs: readonly JobSpec[];
   readonly alerts: PipelineAlerts;
+  /** The schedule's name (`<stack>-<pipeline>`, cut with a hash past 64), when the pipeline has a schedule. */
+  readonly scheduleName?: string;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
     const { pipeline } = props;
     this.jobs = jobsOf(pipeline);
     const stack = Stack.of(this);
-    const stateMachineName = `${stack.stackName}-${pipeline.name}`.slice(0, 80);
+    const stateMachineName = boundedName(`${stack.stackName}-${pipeline.name}`, 80);
+    this.stateMachineName = stateMachineName;
 
     const functions = new Set<IFunction>();
     const functionFor = (call: HandlerCall): IFunction => {
@@ -118,7 +123,7 @@ export class Pipeline extends Construct {
     this.functions = functions;
     this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
 
-    if (pipeline.schedule) this.addSchedule(pipeline);
+    if (pipeline.schedule) this.scheduleName = this.addSchedule(pipeline);
   }
 
   /** cdk-nag findings this design accepts, each with its reason. */
@@ -146,9 +151,12 @@ export class Pipeline extends Construct {
     });
   }
 
-  private addSchedule(pipeline: PipelineConfig): void {
+  private addSchedule(pipeline: PipelineConfig): string {
     const schedule = pipeline.schedule!;
+    // Explicit, so a person finds it by the pipeline's name (Scheduler names: at most 64 characters).
+    const scheduleName = boundedName(`${Stack.of(this).stackName}-${pipeline.name}`, 64);
     new scheduler.Schedule(this, 'Schedule', {
+      scheduleName,
       description: `Starts Continuum pipeline '${pipeline.name}'`,
       schedule: scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone)),
       enabled: schedule.enabled,
@@ -157,5 +165,6 @@ export class Pipeline extends Construct {
         retryAttempts: 2,
       }),
     });
+    return scheduleName;
   }
 }

@@ -48,7 +48,8 @@ export class LocalSecretsManager {
         }
         const secretId = request.SecretId;
         if (!secretId || !(secretId in this.secrets)) {
-          return reply(400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret '${secretId}'.` });
+          // Word for word what Secrets Manager answers, so local and deployed runs fail the same way.
+          return reply(400, { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
         }
         const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}-AbCdEf`;
         if (operation === 'PutSecretValue') {

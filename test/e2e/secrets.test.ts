@@ -170,3 +170,24 @@ describe('the sentinel search', () => {
     expect(found.some((where) => where.startsWith('summary lines contains'))).toBe(true);
   });
 });
+
+describe('a secrets file without the pipeline\'s secret', { timeout: 180_000 }, () => {
+  it('fails the run with SecretNotFound naming the secret and the region, as a deployed run does', async () => {
+    const pipeline = CONFIG.pipelines[0];
+    const others = Object.fromEntries(CONFIG.pipelines.filter((p) => p.secretName !== pipeline.secretName).map((p) => [p.secretName, 'unused']));
+    const missing = await openSession(CONFIG, others);
+    try {
+      const { sim, baseUrl } = await simulatorFor(pipeline, SENTINELS.get(pipeline.name)!);
+      const report = await missing.run(pipeline.name, { ...FAST, baseUrl, input: HARNESSES[pipeline.system].input });
+
+      expect(report.status).toBe('FAILED');
+      expect(report.error).toBe('SecretNotFound');
+      expect(report.cause).toContain(`secret '${pipeline.secretName}' in region us-east-1`);
+      expect(report.cause).not.toContain('Failed to resolve internal values');
+      // Not retried, and nothing reached the API without credentials.
+      expect(sim.requests).toEqual([]);
+    } finally {
+      await missing.close();
+    }
+  });
+});
