@@ -64,6 +64,7 @@ describe('continuum', { timeout: 180_000 }, () => {
       continuum(['graph', '--format', 'gif']),
       continuum(['simulate', '--system', 'nope']),
       continuum(['synth', '--bogus']),
+      continuum(['graph', '--level', 'nodes']),
     ]);
     for (const result of results) {
       expect(result.code).toBe(2);
@@ -73,6 +74,7 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect(results[2].stderr).toContain('--format takes a comma-separated subset of mermaid,svg,png');
     expect(results[3].stderr).toContain("no demo for system 'nope' (systems with one: tamr-mastering");
     expect(results[4].stderr).toMatch(/Unknown option '--bogus'/);
+    expect(results[5].stderr).toContain("--level takes steps or states, got 'nodes'");
   });
 
   it('synth writes the cloud assembly and summarizes it', async () => {
@@ -98,7 +100,7 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect((await stat(join(out, assets[0], 'index.mjs'))).size).toBeGreaterThan(1000);
   });
 
-  it('graph writes Mermaid, SVG and PNG files for each pipeline', async () => {
+  it('graph writes Mermaid, SVG and PNG files for each pipeline, one node per step by default', async () => {
     const out = join(dir, 'diagrams');
     const result = await continuum(['graph', '--out', out]);
 
@@ -106,11 +108,23 @@ describe('continuum', { timeout: 180_000 }, () => {
     const pipelines = loadConfig('pipelines.yaml').pipelines.map((p) => p.name);
     expect((await readdir(out)).sort()).toEqual(pipelines.flatMap((name) => [`${name}.mmd`, `${name}.png`, `${name}.svg`]).sort());
     expect(await readFile(join(out, 'tamr-mastering-demo.mmd'), 'utf8')).toMatch(/^stateDiagram-v2\n/);
-    expect(await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8')).toContain('Refresh record clusters');
+    const svg = await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8');
+    expect(svg).toContain('Refresh record clusters');
+    expect(svg).not.toContain('Get record clusters status'); // a state inside the step's polling loop
     const png = await readFile(join(out, 'tamr-mastering-demo.png'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
-    expect(png.readUInt32BE(16)).toBe(1600);
+    // Natural size (4/3 px per SVG point), not stretched to a fixed width.
+    const viewBoxWidth = Number(/viewBox="[\d.]+ [\d.]+ ([\d.]+) /.exec(svg)![1]);
+    expect(Math.abs(png.readUInt32BE(16) - (viewBoxWidth * 4) / 3)).toBeLessThanOrEqual(1);
     expect(result.stdout).toContain(`${join(out, 'tamr-mastering-demo.png')} (`);
+  });
+
+  it('graph --level states draws every state', async () => {
+    const out = join(dir, 'states');
+    const result = await continuum(['graph', '--level', 'states', '--pipeline', 'tamr-mastering-demo', '--format', 'mermaid,svg', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8')).toContain('Get record clusters status');
+    expect(await readFile(join(out, 'tamr-mastering-demo.mmd'), 'utf8')).toContain('state "Get record clusters status"');
   });
 
   it('graph --pipeline --format --width writes only what was asked', async () => {
