@@ -7,11 +7,14 @@ import { pipelineGraph } from '../lib/diagram/graph';
 import { toDot, toPng, toSvg } from '../lib/diagram/graphviz';
 import { configReference, configReferenceMarkdown, jsonSchemaOf, type JsonSchema } from '../lib/docs/config-reference';
 import { documentationFiles, filesWithBlocks, renderDoc, renderDocs } from '../lib/docs/readme';
-import { synthesizeForLocalRun } from '../lib/local/synthesized';
+import { synthesizeForLocalRun, type SynthesizedApp } from '../lib/local/synthesized';
 
 const read = (file: string) => readFileSync(file, 'utf8');
 const readme = read('README.md');
 const files = documentationFiles();
+// One synthesis for every render here: each takes seconds on a shared machine.
+let synthesized: SynthesizedApp | undefined;
+const app = () => (synthesized ??= synthesizeForLocalRun(loadConfig('pipelines.yaml')));
 
 /** The text between `<!-- name -->` and `<!-- /name -->`. */
 function block(text: string, name: string): string {
@@ -60,7 +63,7 @@ describe('documentation files', () => {
   });
 
   it('are what `npm run docs` generates: diagrams, config reference, deploy secrets (run `npm run docs` when this fails)', () => {
-    const rendered = renderDocs('pipelines.yaml');
+    const rendered = renderDocs('pipelines.yaml', '.', app());
     expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/systems.md']);
     for (const { file, current, next } of rendered) expect(next, `${file} is out of date: run \`npm run docs\``).toBe(current);
     expect(read('docs/systems.md')).toContain('<!-- diagram:tamr-mastering-demo -->');
@@ -74,25 +77,24 @@ describe('documentation files', () => {
     const table = block(reference, 'config-reference');
     const edited = reference.replace(table, table.replace(/\| `polling\.timeoutMinutes` \|[^\n]*\n/, ''));
     expect(edited).not.toBe(reference);
-    expect(renderDoc(edited, 'pipelines.yaml', 'docs/config-reference.md')).toBe(reference);
+    expect(renderDoc(edited, 'pipelines.yaml', 'docs/config-reference.md', app)).toBe(reference);
     const stale = reference.replace(table, table.replace('`120`', '`90`'));
-    expect(renderDoc(stale, 'pipelines.yaml', 'docs/config-reference.md')).not.toBe(stale);
+    expect(renderDoc(stale, 'pipelines.yaml', 'docs/config-reference.md', app)).not.toBe(stale);
 
     const systems = read('docs/systems.md');
     const diagram = systems.replace(/state "Get record clusters status" as (s\d+)/, 'state "Get record clusters" as $1');
     expect(diagram).not.toBe(systems);
-    expect(renderDoc(diagram, 'pipelines.yaml', 'docs/systems.md')).toBe(systems);
+    expect(renderDoc(diagram, 'pipelines.yaml', 'docs/systems.md', app)).toBe(systems);
   });
 
   it('renders a step-level diagram block and names the file of a bad block', () => {
-    const app = synthesizeForLocalRun(loadConfig('pipelines.yaml'));
-    const steps = renderDoc('<!-- diagram:tamr-cloud-demo:steps -->\n<!-- /diagram -->', 'pipelines.yaml', 'x.md', () => app);
+    const steps = renderDoc('<!-- diagram:tamr-cloud-demo:steps -->\n<!-- /diagram -->', 'pipelines.yaml', 'x.md', app);
     expect(steps).toContain('state "Load sources ×7, 5 at a time"');
     expect(steps).not.toContain('Get source load status');
-    expect(() => renderDoc('<!-- diagram:nope -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', () => app)).toThrow(
+    expect(() => renderDoc('<!-- diagram:nope -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', app)).toThrow(
       "docs/x.md: names a diagram for unknown pipeline 'nope'",
     );
-    expect(() => renderDoc('<!-- diagram:tamr-cloud-demo:nodes -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', () => app)).toThrow(/docs\/x\.md: diagram:tamr-cloud-demo:nodes/);
+    expect(() => renderDoc('<!-- diagram:tamr-cloud-demo:nodes -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', app)).toThrow(/docs\/x\.md: diagram:tamr-cloud-demo:nodes/);
   });
 
   it('every relative link and #anchor resolves to an existing file and heading', () => {
@@ -163,9 +165,8 @@ describe('documentation files', () => {
   it('the committed PNG diagrams are step level, as `continuum graph` draws them now', async () => {
     expect(readme).toContain('](docs/tamr-cloud-demo.png)');
     expect(read('docs/systems.md')).toContain('](tamr-mastering-demo.png)');
-    const app = synthesizeForLocalRun(loadConfig('pipelines.yaml'));
     for (const name of ['tamr-cloud-demo', 'tamr-mastering-demo']) {
-      const pipeline = app.pipelines.get(name)!;
+      const pipeline = app().pipelines.get(name)!;
       const fresh = toPng(await toSvg(toDot(pipelineGraph(pipeline, 'steps'), `${name} (${pipeline.config.system})`)));
       const committed = readFileSync(`docs/${name}.png`);
       expect(committed.subarray(1, 4).toString('ascii')).toBe('PNG');

@@ -57,8 +57,8 @@ export function renderReadme(readme: string, configFile: string): string {
 }
 
 /** Every documentation file with blocks: its current text and what `npm run docs` makes of it. */
-export function renderDocs(configFile: string, root = '.'): Array<{ file: string; current: string; next: string }> {
-  let app: SynthesizedApp | undefined;
+export function renderDocs(configFile: string, root = '.', synthesizedApp?: SynthesizedApp): Array<{ file: string; current: string; next: string }> {
+  let app = synthesizedApp;
   const synthesized = () => (app ??= synthesizeForLocalRun(loadConfig(configFile)));
   return filesWithBlocks(documentationFiles(root), root).map((file) => {
     const current = readFileSync(join(root, file), 'utf8');
