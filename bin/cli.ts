@@ -88,7 +88,7 @@ machines and resource counts.
   --out DIR           output directory (default cdk.out)
   --stack-name NAME   stack name (default Continuum)
   --no-bundle         skip esbuild bundling of the handlers (template only, faster)`,
-  graph: `continuum graph [--config FILE] [--pipeline NAME] [--out DIR] [--format LIST] [--width N]
+  graph: `continuum graph [--config FILE] [--pipeline NAME] [--out DIR] [--format LIST] [--level LEVEL] [--width N]
 
 Draws each pipeline's synthesized state machine (or only --pipeline) into --out as
 <pipeline>.mmd (Mermaid), <pipeline>.svg and <pipeline>.png (Graphviz, no browser needed).
@@ -97,7 +97,9 @@ Draws each pipeline's synthesized state machine (or only --pipeline) into --out 
   --pipeline NAME  only this pipeline
   --out DIR        output directory (default diagrams)
   --format LIST    comma-separated subset of mermaid,svg,png (default all three)
-  --width N        PNG width in pixels (default 1600)`,
+  --level LEVEL    steps: one node per step, failures folded into one edge (default);
+                   states: every state of the state machine
+  --width N        PNG width in pixels (default: natural size, text 18 px high)`,
   simulate: `continuum simulate [--system SYSTEM] [--port N] [--host HOST] [--job-seconds N]
                     [--fail STEP] [--never-finish STEP] [--quarantine RATIO] [--universe ID] [--config FILE]
 
@@ -362,15 +364,19 @@ async function graph(args: string[]): Promise<number> {
       pipeline: { type: 'string' },
       out: { type: 'string', default: 'diagrams' },
       format: { type: 'string', default: FORMATS.join(',') },
-      width: { type: 'string', default: '1600' },
+      width: { type: 'string' },
+      level: { type: 'string', default: 'steps' },
     },
     strict: true,
   });
   const formats = values.format!.split(',').map((f) => f.trim());
   const unknown = formats.filter((f) => !(FORMATS as readonly string[]).includes(f));
   if (unknown.length || formats.length === 0) throw new UsageError(`--format takes a comma-separated subset of ${FORMATS.join(',')}, got '${values.format}'`);
-  const width = optionalInt(values.width, '--width')!;
-  if (width < 100 || width > 20_000) throw new UsageError(`--width takes 100 to 20000 pixels, got ${width}`);
+  const width = optionalInt(values.width, '--width');
+  if (width !== undefined && (width < 100 || width > 20_000)) throw new UsageError(`--width takes 100 to 20000 pixels, got ${width}`);
+  const { DIAGRAM_LEVELS, pipelineGraph } = await import('../lib/diagram/graph');
+  const level = DIAGRAM_LEVELS.find((l) => l === values.level);
+  if (!level) throw new UsageError(`--level takes ${DIAGRAM_LEVELS.join(' or ')}, got '${values.level}'`);
 
   const config = await loadConfigFile(values.config!);
   const { UnknownPipelineError } = await import('../lib/local/session');
@@ -391,9 +397,10 @@ async function graph(args: string[]): Promise<number> {
       writeFileSync(path, content);
       written.push(`${path} (${formatBytes(Buffer.byteLength(content))})`);
     };
-    if (formats.includes('mermaid')) write(`${name}.mmd`, `${toMermaid(pipeline.definition)}\n`);
+    const diagram = pipelineGraph(pipeline, level);
+    if (formats.includes('mermaid')) write(`${name}.mmd`, `${toMermaid(diagram)}\n`);
     if (formats.includes('svg') || formats.includes('png')) {
-      const svg = await toSvg(toDot(pipeline.definition, `${name} (${pipeline.config.system})`));
+      const svg = await toSvg(toDot(diagram, `${name} (${pipeline.config.system})`));
       if (formats.includes('svg')) write(`${name}.svg`, svg);
       if (formats.includes('png')) write(`${name}.png`, toPng(svg, width));
     }

@@ -1,23 +1,22 @@
 /**
- * `npm run docs`: regenerates the README's generated parts from the code: the diagrams of the
- * synthesized state machines of pipelines.yaml (`<!-- diagram:<pipeline> -->` … `<!-- /diagram -->`),
- * the config reference from the zod schemas (`<!-- config-reference -->` … `<!-- /config-reference -->`)
- * and the deploy guide's secret commands (`<!-- deploy-secrets -->` … `<!-- /deploy-secrets -->`).
- * `npm run docs -- --check` exits 1 when the README is out of date.
+ * `npm run docs`: regenerates the generated parts of README.md and of every docs/*.md from the
+ * code: the diagrams of the synthesized state machines of pipelines.yaml
+ * (`<!-- diagram:<pipeline>[:steps] -->` … `<!-- /diagram -->`), the config reference from the zod
+ * schemas (`<!-- config-reference -->` … `<!-- /config-reference -->`) and the deploy guide's
+ * secret commands (`<!-- deploy-secrets -->` … `<!-- /deploy-secrets -->`).
+ * `npm run docs -- --check` exits 1 when a file is out of date.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { renderReadme } from '../lib/docs/readme';
+import { writeFileSync } from 'node:fs';
+import { renderDocs } from '../lib/docs/readme';
 
 const check = process.argv.includes('--check');
-const current = readFileSync('README.md', 'utf8');
-const next = renderReadme(current, 'pipelines.yaml');
+const files = renderDocs('pipelines.yaml');
+const stale = files.filter((f) => f.next !== f.current);
 if (check) {
-  if (next !== current) {
-    console.error('README.md is out of date (diagrams, config reference or deploy secrets): run `npm run docs`');
-    process.exit(1);
-  }
-  console.log('README.md is up to date');
+  for (const { file } of stale) console.error(`${file} is out of date (diagrams, config reference or deploy secrets): run \`npm run docs\``);
+  if (stale.length) process.exitCode = 1;
+  else console.log(`up to date: ${files.map((f) => f.file).join(', ')}`);
 } else {
-  writeFileSync('README.md', next);
-  console.log(next === current ? 'README.md already up to date' : 'README.md regenerated (diagrams, config reference, deploy secrets)');
+  for (const { file, next } of stale) writeFileSync(file, next);
+  console.log(stale.length ? `regenerated: ${stale.map((f) => f.file).join(', ')}` : `already up to date: ${files.map((f) => f.file).join(', ')}`);
 }

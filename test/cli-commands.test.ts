@@ -74,6 +74,7 @@ describe('continuum', { timeout: 180_000 }, () => {
       continuum(['synth', '--bogus']),
       continuum(['simulate', '--system', 'tamr-mastering', '--fail', 'refreshPairs']),
       continuum(['simulate', '--system', 'tamr-cloud', '--quarantine', '0.2']),
+      continuum(['graph', '--level', 'nodes']),
     ]);
     for (const result of results) {
       expect(result.code).toBe(2);
@@ -85,6 +86,7 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect(results[4].stderr).toMatch(/Unknown option '--bogus'/);
     expect(results[5].stderr).toContain("--fail: tamr-mastering has no step 'refreshPairs'; did you mean 'refreshRecordPairs'?");
     expect(results[6].stderr).toContain('--quarantine: only the boomi-hub simulator quarantines entities, not tamr-cloud');
+    expect(results[7].stderr).toContain("--level takes steps or states, got 'nodes'");
   });
 
   it('synth writes the cloud assembly and summarizes it', async () => {
@@ -114,7 +116,7 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect((await stat(join(out, assets[0], 'index.mjs'))).size).toBeGreaterThan(1000);
   });
 
-  it('graph writes Mermaid, SVG and PNG files for each pipeline', async () => {
+  it('graph writes Mermaid, SVG and PNG files for each pipeline, one node per step by default', async () => {
     const out = join(dir, 'diagrams');
     const result = await continuum(['graph', '--out', out]);
 
@@ -122,11 +124,23 @@ describe('continuum', { timeout: 180_000 }, () => {
     const pipelines = loadConfig('pipelines.yaml').pipelines.map((p) => p.name);
     expect((await readdir(out)).sort()).toEqual(pipelines.flatMap((name) => [`${name}.mmd`, `${name}.png`, `${name}.svg`]).sort());
     expect(await readFile(join(out, 'tamr-mastering-demo.mmd'), 'utf8')).toMatch(/^stateDiagram-v2\n/);
-    expect(await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8')).toContain('Refresh record clusters');
+    const svg = await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8');
+    expect(svg).toContain('Refresh record clusters');
+    expect(svg).not.toContain('Get record clusters status'); // a state inside the step's polling loop
     const png = await readFile(join(out, 'tamr-mastering-demo.png'));
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
-    expect(png.readUInt32BE(16)).toBe(1600);
+    // Natural size (4/3 px per SVG point), not stretched to a fixed width.
+    const viewBoxWidth = Number(/viewBox="[\d.]+ [\d.]+ ([\d.]+) /.exec(svg)![1]);
+    expect(Math.abs(png.readUInt32BE(16) - (viewBoxWidth * 4) / 3)).toBeLessThanOrEqual(1);
     expect(result.stdout).toContain(`${join(out, 'tamr-mastering-demo.png')} (`);
+  });
+
+  it('graph --level states draws every state', async () => {
+    const out = join(dir, 'states');
+    const result = await continuum(['graph', '--level', 'states', '--pipeline', 'tamr-mastering-demo', '--format', 'mermaid,svg', '--out', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(out, 'tamr-mastering-demo.svg'), 'utf8')).toContain('Get record clusters status');
+    expect(await readFile(join(out, 'tamr-mastering-demo.mmd'), 'utf8')).toContain('state "Get record clusters status"');
   });
 
   it('graph --pipeline --format --width writes only what was asked', async () => {

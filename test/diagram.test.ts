@@ -1,11 +1,15 @@
 /**
  * The diagrams `continuum graph` draws, rendered for real: every pipeline of pipelines.yaml goes
- * ASL → DOT → SVG (Graphviz as WebAssembly) → PNG (resvg), and the SVG must name every state.
+ * ASL → graph (step or state level) → DOT → SVG (Graphviz as WebAssembly) → PNG (resvg). At state
+ * level the SVG must name every state; at step level, every step once, the guard and the ends.
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config/load';
-import { toDot, toPng, toSvg, wrap } from '../lib/diagram/graphviz';
+import { OVERLAP_GUARD_STATE } from '../lib/constructs/overlap-guard';
+import { pipelineGraph, stateGraph } from '../lib/diagram/graph';
+import { FONT_SIZES, toDot, toPng, toSvg, wrap } from '../lib/diagram/graphviz';
 import { toMermaid } from '../lib/diagram/mermaid';
+import { STEP_ENDS, stepGraph } from '../lib/diagram/steps';
 import { allStates, synthesizeForLocalRun } from '../lib/local/synthesized';
 
 const app = synthesizeForLocalRun(loadConfig('pipelines.yaml'));
@@ -24,15 +28,120 @@ function unescapeXml(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** The label of every node group of a Graphviz SVG: its `<text>` lines joined by a space. */
-function nodeLabels(svg: string): string[] {
+/** The `<text>` elements of every node group of a Graphviz SVG. */
+function nodeTexts(svg: string): Array<Array<{ text: string; y: number; fontSize: number }>> {
   const groups = [...svg.matchAll(/<g id="node\d+" class="node">([\s\S]*?)<\/g>/g)].map((m) => m[1]);
-  return groups.map((group) => [...group.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescapeXml(m[1])).join(' ')).filter(Boolean);
+  return groups.map((group) =>
+    [...group.matchAll(/<text[^>]*? y="([-\d.]+)"[^>]*? font-size="([\d.]+)">([^<]*)<\/text>/g)].map((m) => ({
+      text: unescapeXml(m[3]),
+      y: Number(m[1]),
+      fontSize: Number(m[2]),
+    })),
+  );
 }
 
-describe.each(pipelines.map((p) => [p.config.name, p] as const))('diagram of %s', (name, pipeline) => {
+/** The label of every node group of a Graphviz SVG: its `<text>` lines joined by a space. */
+function nodeLabels(svg: string): string[] {
+  return nodeTexts(svg).map((lines) => lines.map((l) => l.text).join(' ')).filter(Boolean);
+}
+
+/** The label of every edge of a Graphviz SVG. */
+function edgeLabels(svg: string): string[] {
+  const groups = [...svg.matchAll(/<g id="edge\d+" class="edge">([\s\S]*?)<\/g>/g)].map((m) => m[1]);
+  return groups.flatMap((group) => [...group.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescapeXml(m[1])));
+}
+
+describe.each(pipelines.map((p) => [p.config.name, p] as const))('step-level diagram of %s', (name, pipeline) => {
+  const graph = pipelineGraph(pipeline); // steps: the default level
+
+  it('has exactly one node per step, the overlap guard and the ends', async () => {
+    expect(pipeline.jobs).toHaveLength(pipeline.config.steps.length);
+    const svg = await toSvg(toDot(graph, `${name} (${pipeline.config.system})`));
+    const steps = pipeline.jobs.map((job) => job.states.fanOut ?? job.title);
+    const labels = nodeLabels(svg);
+    // The start dot has no label; the guard's name wraps onto two lines.
+    expect(labels).toHaveLength(1 + steps.length + 3);
+    for (const fixed of [OVERLAP_GUARD_STATE, 'Pipeline finished', 'Skipped', 'Run failed']) expect(labels.filter((l) => l === fixed), fixed).toHaveLength(1);
+    // A fan-out's label goes on with its item count ("Load sources ×7 …").
+    for (const step of steps) expect(labels.filter((l) => l === step || l.startsWith(`${step} ×`)), step).toHaveLength(1);
+    const edges = edgeLabels(svg);
+    expect(edges).toContain('fails');
+    for (const label of edges) expect(label).not.toMatch(/\$\.|outcome|summary/);
+  });
+
+  it('folds failures into one "fails" edge per step, success flowing to the next step, labels in plain words', () => {
+    const keys = pipeline.jobs.map((job) => job.key);
+    for (const key of keys) {
+      const out = graph.edges.filter((e) => e.from === key);
+      expect(out.filter((e) => e.kind === 'catch'), key).toEqual([{ from: key, to: STEP_ENDS.failed, label: 'fails', kind: 'catch' }]);
+      expect(out.filter((e) => e.kind === 'next'), key).toHaveLength(1);
+      expect(out, key).toHaveLength(2);
+    }
+    const path = [OVERLAP_GUARD_STATE, ...keys, STEP_ENDS.finished];
+    for (let i = 0; i + 1 < path.length; i++) expect(graph.edges.some((e) => e.from === path[i] && e.to === path[i + 1] && e.kind === 'next')).toBe(true);
+    for (const edge of graph.edges) {
+      expect(edge.label, `${edge.from} -> ${edge.to}`).not.toMatch(/\$\.|outcome|summary|States\.|is present|[<>=]/);
+      expect(edge.label.length).toBeLessThanOrEqual(30);
+    }
+  });
+
+  it('Mermaid text has the same nodes', () => {
+    const mermaid = toMermaid(graph);
+    expect(mermaid).toMatch(/^stateDiagram-v2\n/);
+    for (const node of graph.nodes) expect(mermaid).toContain(`state "${(node.label ?? node.name).replace(/\n/g, ', ')}"`);
+    expect(mermaid).not.toMatch(/\$\.|outcome/);
+  });
+});
+
+describe('step graph', () => {
+  it('says in plain words that a step with runIf may be skipped', () => {
+    const pipeline = app.pipelines.get('tamr-mastering-demo')!;
+    const recipe = pipeline.jobs.find((job) => job.states.skipped)!;
+    expect(stepGraph(pipeline).edges.find((e) => e.from === recipe.key && e.kind === 'next')?.label).toBe('done or skipped');
+  });
+
+  it('names the state it cannot find instead of drawing a wrong graph', () => {
+    const pipeline = app.pipelines.get('boomi-hub-demo')!;
+    const jobs = pipeline.jobs.map((job) => ({ ...job, states: { ...job.states, done: 'No such state' } }));
+    expect(() => stepGraph({ definition: pipeline.definition, jobs })).toThrow("step graph: the definition has no state 'No such state'");
+  });
+});
+
+describe('step-level PNG of the four-step Tamr Cloud pipeline', () => {
+  const pipeline = app.pipelines.get('tamr-cloud-demo')!;
+
+  it('draws the Map as one step with its item count', () => {
+    expect(pipeline.config.steps).toHaveLength(4);
+    const load = stepGraph(pipeline).nodes.find((n) => n.name === 'load')!;
+    expect(load).toMatchObject({ type: 'Map', label: 'Load sources ×7\n5 at a time' });
+  });
+
+  it('flows top to bottom with state text at least 12 px high at natural size', async () => {
+    const svg = await toSvg(toDot(pipelineGraph(pipeline, 'steps'), 'tamr-cloud-demo (tamr-cloud)'));
+    const viewBoxWidth = Number(/viewBox="[\d.]+ [\d.]+ ([\d.]+) [\d.]+"/.exec(svg)![1]);
+    const png = toPng(svg);
+    const scale = png.readUInt32BE(16) / viewBoxWidth;
+    expect(scale).toBeCloseTo(4 / 3, 1);
+    const texts = nodeTexts(svg).flat();
+    expect(Math.min(...texts.map((t) => t.fontSize))).toBe(FONT_SIZES.node);
+    expect(Math.min(...texts.map((t) => t.fontSize)) * scale).toBeGreaterThanOrEqual(12);
+    expect(FONT_SIZES.edge * scale).toBeGreaterThanOrEqual(12);
+    // Small enough to see whole at 100 %: a page, not a poster.
+    expect(png.readUInt32BE(16)).toBeLessThan(1200);
+    expect(png.readUInt32BE(20)).toBeLessThan(1400);
+
+    // Top to bottom: each step's text lies below the one before (SVG y grows downwards).
+    const ys = ['Check for a', 'Load sources ×7', 'Update data product', 'Update RealTime workflow', 'Publish output', 'Pipeline finished'].map(
+      (text) => texts.find((t) => t.text === text)!.y,
+    );
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+    expect(new Set(ys).size).toBe(ys.length);
+  });
+});
+
+describe.each(pipelines.map((p) => [p.config.name, p] as const))('state-level diagram of %s', (name, pipeline) => {
   it('renders to an SVG naming every state and a PNG of sensible size', async () => {
-    const dot = toDot(pipeline.definition, `${name} (${pipeline.config.system})`);
+    const dot = toDot(pipelineGraph(pipeline, 'states'), `${name} (${pipeline.config.system})`);
     const svg = await toSvg(dot);
 
     expect(svg).toMatch(/^<\?xml/);
@@ -55,7 +164,7 @@ describe.each(pipelines.map((p) => [p.config.name, p] as const))('diagram of %s'
   });
 
   it('Mermaid text names every state', () => {
-    const mermaid = toMermaid(pipeline.definition);
+    const mermaid = toMermaid(stateGraph(pipeline.definition));
     for (const [state] of allStates(pipeline.definition)) expect(mermaid).toContain(`state "${state.replace(/"/g, "'")}"`);
   });
 });
@@ -63,13 +172,13 @@ describe.each(pipelines.map((p) => [p.config.name, p] as const))('diagram of %s'
 describe('DOT details', () => {
   it('escapes quotes and backslashes, and draws no edge from a Fail state to the end', () => {
     const dot = toDot(
-      {
+      stateGraph({
         StartAt: 'Say "hi"',
         States: {
           'Say "hi"': { Type: 'Pass', Next: 'Back\\slash failed' },
           'Back\\slash failed': { Type: 'Fail', Error: 'X' },
         },
-      },
+      }),
       'title',
     );
     expect(dot).toContain('"Say \\"hi\\"" [label="Say \\"hi\\"", shape=box');

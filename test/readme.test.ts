@@ -1,85 +1,205 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config/load';
+import { loadConfig, parseConfig } from '../lib/config/load';
 import { pipelineSchema, SYSTEMS } from '../lib/config/schema';
+import { pipelineGraph } from '../lib/diagram/graph';
+import { toDot, toPng, toSvg } from '../lib/diagram/graphviz';
 import { configReference, configReferenceMarkdown, jsonSchemaOf, type JsonSchema } from '../lib/docs/config-reference';
-import { renderReadme } from '../lib/docs/readme';
+import { documentationFiles, filesWithBlocks, renderDoc, renderDocs } from '../lib/docs/readme';
+import { synthesizeForLocalRun, type SynthesizedApp } from '../lib/local/synthesized';
 
-const readme = readFileSync('README.md', 'utf8');
+const read = (file: string) => readFileSync(file, 'utf8');
+const readme = read('README.md');
+const files = documentationFiles();
+// One synthesis for every render here: each takes seconds on a shared machine.
+let synthesized: SynthesizedApp | undefined;
+const app = () => (synthesized ??= synthesizeForLocalRun(loadConfig('pipelines.yaml')));
 
 /** The text between `<!-- name -->` and `<!-- /name -->`. */
 function block(text: string, name: string): string {
   const match = new RegExp(`<!-- ${name} -->\\n([\\s\\S]*?)\\n<!-- /${name} -->`).exec(text);
-  if (!match) throw new Error(`README has no ${name} block`);
+  if (!match) throw new Error(`no ${name} block`);
   return match[1];
 }
 
-describe('README', () => {
-  it('is what `npm run docs` generates: diagrams, config reference, deploy secrets (run `npm run docs` when this fails)', () => {
-    expect(readme).toContain('<!-- diagram:tamr-mastering-demo -->');
-    expect(readme).toContain('<!-- config-reference -->');
-    expect(readme).toContain('<!-- deploy-secrets -->');
-    expect(renderReadme(readme, 'pipelines.yaml')).toBe(readme);
+/** The `## Heading` section of a Markdown text, up to the next heading of that level or higher. */
+function section(text: string, heading: string): string {
+  const level = /^#+/.exec(heading)![0].length;
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`no section '${heading}'`);
+  const rest = text.slice(start + heading.length + 2);
+  const next = new RegExp(`^#{1,${level}} `, 'm').exec(rest);
+  return next ? rest.slice(0, next.index) : rest;
+}
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes, repeats numbered. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const counts = new Map<string, number>();
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '');
+  for (const [, title] of prose.matchAll(/^#{1,6} (.+)$/gm)) {
+    const slug = title.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const n = counts.get(slug) ?? 0;
+    counts.set(slug, n + 1);
+    anchors.add(n ? `${slug}-${n}` : slug);
+  }
+  for (const [, id] of prose.matchAll(/<a (?:id|name)="([^"]+)"/g)) anchors.add(id);
+  return anchors;
+}
+
+/** Every relative link of a Markdown file (outside code), as written. */
+function linksOf(markdown: string): string[] {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((link) => !/^[a-z]+:/.test(link));
+}
+
+describe('documentation files', () => {
+  it('README.md is a short front door', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(400);
+    // No state-level diagram up front: the reader looking for "deploy" does not scroll past one.
+    expect(readme).not.toContain('```mermaid');
+    expect(readme).not.toContain('<!-- config-reference -->');
   });
 
-  it('drift in a generated block is detected, not kept', () => {
-    const reference = block(readme, 'config-reference');
-    const edited = readme.replace(reference, reference.replace(/\| `polling\.timeoutMinutes` \|[^\n]*\n/, ''));
-    expect(edited).not.toBe(readme);
-    expect(renderReadme(edited, 'pipelines.yaml')).toBe(readme);
+  it('are what `npm run docs` generates: diagrams, config reference, deploy secrets (run `npm run docs` when this fails)', () => {
+    const rendered = renderDocs('pipelines.yaml', '.', app());
+    expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/systems.md']);
+    for (const { file, current, next } of rendered) expect(next, `${file} is out of date: run \`npm run docs\``).toBe(current);
+    expect(read('docs/systems.md')).toContain('<!-- diagram:tamr-mastering-demo -->');
+    for (const system of ['tamr-cloud', 'crossing-minds', 'boomi-hub']) expect(read('docs/systems.md')).toContain(`<!-- diagram:${system}-demo -->`);
+    expect(read('docs/config-reference.md')).toContain('<!-- config-reference -->');
+    expect(read('docs/deploy.md')).toContain('<!-- deploy-secrets -->');
+  });
 
-    const stale = readme.replace(reference, reference.replace('`120`', '`90`'));
-    expect(renderReadme(stale, 'pipelines.yaml')).not.toBe(stale);
+  it('drift in a generated block of any file is detected, not kept', () => {
+    const reference = read('docs/config-reference.md');
+    const table = block(reference, 'config-reference');
+    const edited = reference.replace(table, table.replace(/\| `polling\.timeoutMinutes` \|[^\n]*\n/, ''));
+    expect(edited).not.toBe(reference);
+    expect(renderDoc(edited, 'pipelines.yaml', 'docs/config-reference.md', app)).toBe(reference);
+    const stale = reference.replace(table, table.replace('`120`', '`90`'));
+    expect(renderDoc(stale, 'pipelines.yaml', 'docs/config-reference.md', app)).not.toBe(stale);
+
+    const systems = read('docs/systems.md');
+    const diagram = systems.replace(/state "Get record clusters status" as (s\d+)/, 'state "Get record clusters" as $1');
+    expect(diagram).not.toBe(systems);
+    expect(renderDoc(diagram, 'pipelines.yaml', 'docs/systems.md', app)).toBe(systems);
+  });
+
+  it('renders a step-level diagram block and names the file of a bad block', () => {
+    const steps = renderDoc('<!-- diagram:tamr-cloud-demo:steps -->\n<!-- /diagram -->', 'pipelines.yaml', 'x.md', app);
+    expect(steps).toContain('state "Load sources ×7, 5 at a time"');
+    expect(steps).not.toContain('Get source load status');
+    expect(() => renderDoc('<!-- diagram:nope -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', app)).toThrow(
+      "docs/x.md: names a diagram for unknown pipeline 'nope'",
+    );
+    expect(() => renderDoc('<!-- diagram:tamr-cloud-demo:nodes -->\n<!-- /diagram -->', 'pipelines.yaml', 'docs/x.md', app)).toThrow(/docs\/x\.md: diagram:tamr-cloud-demo:nodes/);
+  });
+
+  it('every relative link and #anchor resolves to an existing file and heading', () => {
+    expect(files.length).toBeGreaterThan(5);
+    const broken: string[] = [];
+    let checked = 0;
+    for (const file of files) {
+      for (const link of linksOf(read(file))) {
+        checked++;
+        const [path, anchor] = link.split('#');
+        const target = path ? normalize(join(dirname(file), decodeURI(path))) : file;
+        if (!existsSync(target)) broken.push(`${file}: ${link}: no file ${target}`);
+        else if (anchor !== undefined && (!target.endsWith('.md') || !anchorsOf(read(target)).has(anchor))) broken.push(`${file}: ${link}: no heading #${anchor} in ${target}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(broken).toEqual([]);
+  });
+
+  it('the link check finds a broken anchor and a missing file', () => {
+    expect(anchorsOf('# A title\n## Tamr Cloud (`system: tamr-cloud`)\n## Tamr Cloud: how it runs\n## Same\n## Same\n```\n# not a heading\n```')).toEqual(
+      new Set(['a-title', 'tamr-cloud-system-tamr-cloud', 'tamr-cloud-how-it-runs', 'same', 'same-1']),
+    );
+    expect(linksOf('[a](docs/x.md#y) `[b](nope.md)` [c](https://example.com) [d](#z)')).toEqual(['docs/x.md#y', '#z']);
   });
 
   it('quick start is the two commands CI and new users run', () => {
-    expect(readme).toMatch(/npm ci && npm start/);
-    expect(readme).toMatch(/^npm test/m);
-    expect(readFileSync('.ci/run', 'utf8')).toMatch(/npm test/);
+    expect(section(readme, '## Quick start')).toMatch(/npm ci && npm start/);
+    expect(section(readme, '## Quick start')).toMatch(/^npm test/m);
+    expect(read('.ci/run')).toMatch(/npm test/);
   });
 
-  it('has the sections users look for, in order', () => {
+  it('README has the sections users look for, in order, and links into docs/', () => {
     const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-    const order = ['Quick start', 'Running pipelines locally', 'Config reference', 'Deploy', 'Troubleshooting', 'Design notes'];
+    const order = ['Quick start', 'Running pipelines locally', 'Deploy', 'Operating pipelines', 'Documentation'];
     const positions = order.map((h) => headings.indexOf(h));
     expect(positions.every((p) => p >= 0), `headings: ${headings.join(', ')}`).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    for (const file of files.filter((f) => f.startsWith('docs/'))) expect(readme, file).toContain(`](${file})`);
+  });
+
+  it('each reference moved to docs/ keeps its headings', () => {
+    expect(read('docs/config-reference.md')).toMatch(/^# Config reference$/m);
+    expect(read('docs/systems.md')).toMatch(/^## One pipeline, as deployed$/m);
+    for (const system of ['Tamr Mastering', 'Tamr Cloud', 'Crossing Minds', 'Boomi Hub']) expect(read('docs/systems.md')).toContain(`### ${system}: how it runs`);
+    expect(read('docs/deploy.md')).toMatch(/^# Deploy$/m);
+    expect(read('docs/troubleshooting.md')).toMatch(/^# Troubleshooting$/m);
+    expect(read('docs/design.md')).toMatch(/^## Tenant job slots$/m);
+    expect(read('docs/design.md')).toMatch(/^## Project layout$/m);
+    expect(read('docs/cost.md')).toMatch(/^### The transition arithmetic$/m);
+    expect(read('docs/local.md')).toMatch(/^# Running pipelines locally$/m);
   });
 
   it('troubleshooting explains every error users meet', () => {
-    const section = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('## Design notes'));
+    const page = read('docs/troubleshooting.md');
     for (const error of ['RateLimited', 'TransientApiError', 'AuthFailed', 'NotFound', 'ApiRejected', 'MalformedResponse', 'JobTimedOut', 'BadSecret', 'quarantine']) {
-      expect(section, error).toContain(error);
+      expect(page, error).toContain(error);
     }
   });
 
-  it('documents every CLI command', () => {
+  it('documents every CLI command, in the README and in docs/local.md', () => {
     for (const command of ['validate', 'demo', 'run', 'history', 'graph', 'synth', 'simulate']) {
       expect(readme, command).toMatch(new RegExp(`npx continuum ${command}\\b`));
+      expect(read('docs/local.md'), command).toMatch(new RegExp(`npx continuum ${command}\\b`));
     }
   });
 
-  it('shows the committed PNG diagram next to the Mermaid one', () => {
-    expect(readme).toContain('](docs/tamr-mastering-demo.png)');
-    const png = readFileSync('docs/tamr-mastering-demo.png');
-    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
-    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(800);
+  it('the committed PNG diagrams are step level, as `continuum graph` draws them now', async () => {
+    expect(readme).toContain('](docs/tamr-cloud-demo.png)');
+    expect(read('docs/systems.md')).toContain('](tamr-mastering-demo.png)');
+    for (const name of ['tamr-cloud-demo', 'tamr-mastering-demo']) {
+      const pipeline = app().pipelines.get(name)!;
+      const fresh = toPng(await toSvg(toDot(pipelineGraph(pipeline, 'steps'), `${name} (${pipeline.config.system})`)));
+      const committed = readFileSync(`docs/${name}.png`);
+      expect(committed.subarray(1, 4).toString('ascii')).toBe('PNG');
+      // Same size as a fresh step-level render (a state-level one is thousands of pixels wide).
+      expect([committed.readUInt32BE(16), committed.readUInt32BE(20)], `docs/${name}.png: run continuum graph --pipeline ${name} --format png --out docs`).toEqual([
+        fresh.readUInt32BE(16),
+        fresh.readUInt32BE(20),
+      ]);
+    }
   });
 
   it('the config example in the reference is a valid pipelines file', () => {
-    const section = readme.slice(readme.indexOf('## Config reference'));
-    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
-    const config = parseConfig(yaml, 'README.md');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(read('docs/config-reference.md'))![1];
+    const config = parseConfig(yaml, 'docs/config-reference.md');
     expect(config.pipelines[0].steps.length).toBeGreaterThan(0);
   });
 
   it('every deploy secret command names a secret a pipeline of pipelines.yaml reads', () => {
-    const config = readFileSync('pipelines.yaml', 'utf8');
-    const names = [...block(readme, 'deploy-secrets').matchAll(/create-secret --name (\S+)/g)].map((m) => m[1]);
+    const config = read('pipelines.yaml');
+    const secrets = block(read('docs/deploy.md'), 'deploy-secrets');
+    const names = [...secrets.matchAll(/create-secret --name (\S+)/g)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(config).toContain(`secretName: ${name}`);
     // Shapes only: the demo credentials are never printed.
-    expect(block(readme, 'deploy-secrets')).not.toContain('"dt"');
+    expect(secrets).not.toContain('"dt"');
+    // The README's one example command is one of them.
+    expect(secrets).toContain(/aws secretsmanager create-secret --name \S+ \\\n\s+--secret-string '[^']+'/.exec(readme)![0].replace(/\n\s+/, '\n    '));
+  });
+
+  it('lists the files with blocks among README.md and docs/*.md', () => {
+    expect(files[0]).toBe('README.md');
+    expect(files).toContain('docs/cost.md');
+    expect(filesWithBlocks(files)).not.toContain('README.md');
   });
 });
 

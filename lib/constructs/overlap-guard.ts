@@ -21,6 +21,8 @@ export interface OverlapGuardProps {
 
 export const OVERLAP_GUARD_STATE = 'Check for a run in progress';
 export const SKIPPED_STATE = 'Skip overlapping run';
+/** The guard's last state: its Next is the first job's first state. */
+export const RUN_START_STATE = 'Start run';
 
 export class OverlapGuard extends sfn.StateMachineFragment {
   readonly startState: sfn.State;
@@ -75,7 +77,7 @@ export class OverlapGuard extends sfn.StateMachineFragment {
     countSkip.next(skip);
 
     const start = new sfn.Pass(this, 'Start', {
-      stateName: 'Start run',
+      stateName: RUN_START_STATE,
       comment: 'Initialises $.steps, where each finished job records its id, state and poll count.',
       result: sfn.Result.fromObject({}),
       resultPath: '$.steps',

@@ -1,11 +1,30 @@
 /**
  * The state graph of an ASL definition as nodes and edges, shared by the Mermaid and Graphviz
- * renderers so both draw the same thing.
+ * renderers so both draw the same thing. `--level states` draws this graph; `--level steps`
+ * (the default) draws the step graph of ./steps.ts, in the same shape.
  */
 import type { AslDefinition, AslState } from '../local/synthesized';
+import { stepGraph, type StepGraphSource } from './steps';
+
+export const DIAGRAM_LEVELS = ['steps', 'states'] as const;
+export type DiagramLevel = (typeof DIAGRAM_LEVELS)[number];
+
+/** A pipeline's graph at one level of detail. */
+export function pipelineGraph(pipeline: StepGraphSource, level: DiagramLevel = 'steps'): StateGraph {
+  return level === 'steps' ? stepGraph(pipeline) : stateGraph(pipeline.definition);
+}
+
+/** A graph as given, or the state graph of a definition (what the renderers took before levels existed). */
+export function asGraph(source: StateGraph | AslDefinition): StateGraph {
+  return 'States' in source ? stateGraph(source) : source;
+}
 
 export interface GraphNode {
+  /** Unique in the graph: a state name, or a step's job key. */
   readonly name: string;
+  /** What the node shows, when it is not its name (a step's title). */
+  readonly label?: string;
+  /** An ASL state type; step graphs use Task for a step, Map for a fan-out, Succeed/Fail for the ends. */
   readonly type: string;
   /** States inside a Map/Parallel state. */
   readonly children?: StateGraph;
@@ -20,6 +39,8 @@ export interface GraphEdge {
 }
 
 export interface StateGraph {
+  /** 'steps' for a step graph, whose success path is drawn as a straight line. */
+  readonly level?: DiagramLevel;
   readonly start: string;
   readonly nodes: GraphNode[];
   readonly edges: GraphEdge[];

@@ -5,7 +5,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { instance } from '@viz-js/viz';
 import type { AslDefinition } from '../local/synthesized';
-import { stateGraph, type StateGraph } from './graph';
+import { asGraph, type StateGraph } from './graph';
 
 const SHAPES: Record<string, string> = {
   Task: 'shape=box, style="rounded,filled", fillcolor="#dbeafe", color="#1d4ed8"',
@@ -17,23 +17,30 @@ const SHAPES: Record<string, string> = {
   // node, whose long lines from every job would cross the whole diagram.
   Fail: 'shape=box, style="rounded,filled", fillcolor="#fee2e2", color="#b91c1c", peripheries=2',
   Succeed: 'shape=box, style="rounded,filled", fillcolor="#dcfce7", color="#15803d"',
-  Map: 'shape=box, style="rounded,dashed"',
+  // A Map state, or a fan-out step: dashed, as the cluster of its iterations is.
+  Map: 'shape=box, style="rounded,filled,dashed", fillcolor="#dbeafe", color="#1d4ed8"',
 };
 
+/** Font sizes in points (SVG user units); a PNG at its natural size draws a point as 4/3 px. */
+export const FONT_SIZES = { title: 20, node: 14, edge: 12 } as const;
+
 /**
- * DOT for a state machine, top to bottom. Sizes are chosen to stay legible when the PNG of a
- * 60-state pipeline is scaled to about 1600 px wide.
+ * DOT for a pipeline's graph (step or state level; a definition means its state graph), top to
+ * bottom. The fonts are sized for the PNG at its natural size: 14 pt node text is 18.7 px.
  */
-export function toDot(definition: AslDefinition, title: string): string {
+export function toDot(source: StateGraph | AslDefinition, title: string): string {
+  const graph = asGraph(source);
   const lines = [
     'digraph pipeline {',
-    '  rankdir=TB; nodesep=0.25; ranksep=0.35; newrank=true; pad=0.2;',
-    `  label=${quote(title)}; labelloc=t; fontname="DejaVu Sans"; fontsize=20;`,
-    '  node [fontname="DejaVu Sans", fontsize=14, height=0.4, margin="0.12,0.05"];',
-    '  edge [fontname="DejaVu Sans", fontsize=11, color="#6b7280", fontcolor="#374151", arrowsize=0.7];',
+    '  rankdir=TB; nodesep=0.3; ranksep=0.4; newrank=true; pad=0.2;',
+    `  label=${quote(title)}; labelloc=t; fontname="DejaVu Sans"; fontsize=${FONT_SIZES.title};`,
+    `  node [fontname="DejaVu Sans", fontsize=${FONT_SIZES.node}, height=0.4, margin="0.12,0.05"];`,
+    `  edge [fontname="DejaVu Sans", fontsize=${FONT_SIZES.edge}, color="#6b7280", fontcolor="#374151", arrowsize=0.7];`,
     '  start [shape=circle, label="", width=0.25, style=filled, fillcolor=black];',
-    '  end [shape=doublecircle, label="", width=0.2, style=filled, fillcolor=black];',
   ];
+  if (hasEdgeToEnd(graph)) lines.push('  end [shape=doublecircle, label="", width=0.2, style=filled, fillcolor=black];');
+  // Step graphs: failure edges do not pull their target into the main flow, so success is a straight line.
+  const straight = graph.level === 'steps';
   let clusters = 0;
   const render = (graph: StateGraph, indent: string) => {
     for (const node of graph.nodes) {
@@ -44,17 +51,17 @@ export function toDot(definition: AslDefinition, title: string): string {
         lines.push(`${indent}  ${quote(node.name)} -> ${quote(node.children.start)} [style=dotted];`);
         lines.push(`${indent}}`);
       } else {
-        lines.push(`${indent}${quote(node.name)} [label=${quote(wrap(node.name))}, ${SHAPES[node.type] ?? 'shape=box'}];`);
+        const label = node.label ?? node.name;
+        lines.push(`${indent}${quote(node.name)} [label=${quote(label.includes('\n') ? label : wrap(label))}, ${SHAPES[node.type] ?? 'shape=box'}];`);
       }
     }
     for (const edge of graph.edges) {
       if (edge.kind === 'end' && graph.nodes.find((n) => n.name === edge.from)?.type === 'Fail') continue;
-      const style = edge.kind === 'catch' ? ', style=dashed, color="#dc2626"' : '';
+      const style = edge.kind === 'catch' ? `, style=dashed, color="#dc2626"${straight ? ', fontcolor="#b91c1c", weight=0' : ''}` : edge.kind === 'next' && straight ? ', weight=8' : '';
       const to = edge.to === '[*]' ? 'end' : quote(edge.to);
       lines.push(`${indent}${quote(edge.from)} -> ${to} [label=${quote(edge.label)}${style}];`);
     }
   };
-  const graph = stateGraph(definition);
   lines.push(`  start -> ${quote(graph.start)};`);
   render(graph, '  ');
   lines.push('}');
@@ -66,9 +73,18 @@ export async function toSvg(dot: string): Promise<string> {
   return viz.renderString(dot, { format: 'svg', engine: 'dot' });
 }
 
-export function toPng(svg: string, width = 1600): Buffer {
-  const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: width }, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
+/**
+ * The PNG of an SVG: `width` pixels wide, or without it at the SVG's natural size (Graphviz
+ * sizes it in points, 4/3 px each), where the text has the sizes of FONT_SIZES × 4/3.
+ */
+export function toPng(svg: string, width?: number): Buffer {
+  const fitTo = width === undefined ? ({ mode: 'original' } as const) : ({ mode: 'width', value: width } as const);
+  const resvg = new Resvg(svg, { fitTo, background: 'white', font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } });
   return resvg.render().asPng();
+}
+
+function hasEdgeToEnd(graph: StateGraph): boolean {
+  return graph.edges.some((e) => e.to === '[*]') || graph.nodes.some((n) => n.children && hasEdgeToEnd(n.children));
 }
 
 /**
