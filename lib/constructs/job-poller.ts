@@ -44,6 +44,7 @@ import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
 import type { ForEach, HandlerCall, JobSpec, LostSubmit, ReportCall } from '../providers/job-spec';
 import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
+import { lambdaTask } from './lambda-task';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -509,7 +510,7 @@ export class JobPoller extends sfn.StateMachineFragment {
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
   private stopThen(job: JobSpec, timedOut: sfn.State): sfn.IChainable {
-    const stop = new tasks.LambdaInvoke(this, 'Stop', {
+    const stop = lambdaTask(this, 'Stop', {
       stateName: `Stop ${job.subject}`,
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
       lambdaFunction: this.props.functionFor(job.stop!),
@@ -540,7 +541,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     } = {},
   ): tasks.LambdaInvoke {
     const { rateLimited, transient } = this.props.retry;
-    const task = new tasks.LambdaInvoke(this, id, {
+    const task = lambdaTask(this, id, {
       stateName,
       lambdaFunction: this.props.functionFor(call),
       payload: sfn.TaskInput.fromObject({ ...call.payload, ...extraPayload }),
