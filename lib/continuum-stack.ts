@@ -12,6 +12,7 @@ import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
+import { RecordInputs } from './constructs/record-inputs';
 import { pascal } from './constructs/names';
 
 export interface ContinuumStackProps extends StackProps {
@@ -29,6 +30,8 @@ export interface ContinuumStackProps extends StackProps {
 export class ContinuumStack extends Stack {
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   readonly functions: HandlerFunctions;
+  /** Local records files uploaded as assets, and the URIs deployed steps read them by. */
+  readonly records: RecordInputs;
   readonly alertsKey: kms.Key;
   readonly dashboard: OperationsDashboard;
   /** Present when some pipeline has jobs that can be stopped or holds tenant job slots. */
@@ -39,6 +42,7 @@ export class ContinuumStack extends Stack {
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
+    this.records = new RecordInputs(this, 'Records', { file: props.config.file, pipelines: props.config.pipelines });
     // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish.
     this.alertsKey = new kms.Key(this, 'AlertsKey', { description: 'Continuum: encrypts the pipelines\' alert topics', enableKeyRotation: true });
     for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
@@ -50,7 +54,7 @@ export class ContinuumStack extends Stack {
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const pipelines = new Map<string, Pipeline>();
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
+      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
     }
     this.pipelines = pipelines;
 
