@@ -6,7 +6,10 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { LoadedConfig } from './config/load';
+import { ConfigError, type ConfigProblem, type LoadedConfig } from './config/load';
+import type { PipelineConfig } from './config/schema';
+import type { ConfigLocation } from './constructs/history-bounds';
+import { historyProblem } from './polling/history-budget';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
@@ -53,9 +56,16 @@ export class ContinuumStack extends Stack {
     this.jobSlots =
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const pipelines = new Map<string, Pipeline>();
+    const overBudget: ConfigProblem[] = [];
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
+      const at = configLocation(props.config, pipeline);
+      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at });
+      pipelines.set(pipeline.name, built);
+      const problem = historyProblem(built.history);
+      if (problem) overBudget.push(problem);
     }
+    // Step Functions would fail such runs at 25,000 events, hours into them: refuse at synth.
+    if (overBudget.length > 0) throw new ConfigError(props.config.file, overBudget);
     this.pipelines = pipelines;
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
@@ -72,4 +82,10 @@ export class ContinuumStack extends Stack {
       });
     }
   }
+}
+
+/** `pipelines[3]` and its pool's `slotPools[0]`, as the config file's problems name them. */
+function configLocation(config: LoadedConfig, pipeline: PipelineConfig): ConfigLocation {
+  const pool = pipeline.slotPool ? (config.slotPools ?? []).findIndex((p) => p.name === pipeline.slotPool) : -1;
+  return { pipeline: `pipelines[${config.pipelines.findIndex((p) => p.name === pipeline.name)}]`, ...(pool >= 0 ? { slotPool: `slotPools[${pool}]` } : {}) };
 }

@@ -88,6 +88,8 @@ export interface JobStateNames {
   readonly acquireSlot?: string;
   readonly slotWait?: string;
   readonly slotWaitTimedOut?: string;
+  /** existingJob wait: the wait before looking for the running job again. */
+  readonly waitExisting?: string;
   /** lostSubmit: the wait after a failed submit, the look for the job it may have started, the attach to it. */
   readonly lostSubmitWait?: string;
   readonly findLostSubmit?: string;
@@ -274,7 +276,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     }
 
     let skip: sfn.Pass | undefined;
-    const names: { attached?: string; skippedExisting?: string; conflict?: string } = {};
+    const names: { attached?: string; skippedExisting?: string; conflict?: string; waitExisting?: string } = {};
     switch (existing.policy) {
       case 'attach': {
         const attach = new sfn.Pass(this, 'Attach', {
@@ -293,6 +295,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           time: sfn.WaitTime.duration(Duration.seconds(this.schedule?.steady ?? this.props.polling.maxIntervalSeconds)),
         });
         decide.otherwise(wait.next(find));
+        names.waitExisting = wait.stateId;
         break;
       }
       case 'skip':
