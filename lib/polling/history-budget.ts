@@ -101,14 +101,28 @@ export function successors(state: Json): string[] {
   return [...new Set(next)];
 }
 
-/** The events of the costliest cycle that leaves `wait` and comes back to it (states without retries). */
+/**
+ * Where a state goes on an answer: successors without the catch-alls (`States.ALL`). A loop's
+ * cycle follows answers (a named error such as a failed condition is one); an unexpected error
+ * is a failure, counted with the retries, not once per cycle.
+ */
+function answerSuccessors(state: Json): string[] {
+  const next: string[] = [];
+  if (typeof state.Next === 'string') next.push(state.Next);
+  for (const choice of (state.Choices ?? []) as Array<{ Next: string }>) next.push(choice.Next);
+  if (typeof state.Default === 'string') next.push(state.Default);
+  for (const catcher of (state.Catch ?? []) as Array<{ ErrorEquals: string[]; Next: string }>) if (!catcher.ErrorEquals.includes('States.ALL')) next.push(catcher.Next);
+  return [...new Set(next)];
+}
+
+/** The events of the costliest cycle that leaves `wait` and comes back to it on answers (states without retries). */
 export function cycleEvents(graph: Graph, wait: string): number {
   // Only states that can lead back to the Wait can be on its cycles: the rest is not explored.
   const leadsBack = new Set<string>([wait]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const [name, state] of Object.entries(graph.States)) {
-      if (!leadsBack.has(name) && successors(state).some((next) => leadsBack.has(next))) {
+      if (!leadsBack.has(name) && answerSuccessors(state).some((next) => leadsBack.has(next))) {
         leadsBack.add(name);
         grew = true;
       }
@@ -116,7 +130,7 @@ export function cycleEvents(graph: Graph, wait: string): number {
   }
   let best = 0;
   const visit = (name: string, onPath: Set<string>, cost: number) => {
-    for (const next of successors(graph.States[name])) {
+    for (const next of answerSuccessors(graph.States[name])) {
       if (next === wait) best = Math.max(best, cost);
       else if (leadsBack.has(next) && !onPath.has(next)) {
         onPath.add(next);
