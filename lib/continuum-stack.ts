@@ -28,6 +28,11 @@ export interface ContinuumStackProps extends StackProps {
    * table when any pipeline of the config joins a pool.
    */
   readonly sharedJobSlots?: JobSlotTable;
+  /**
+   * Refuse a pipeline whose worst-case execution history exceeds 20,000 events (ConfigError).
+   * @default true
+   */
+  readonly historyBudget?: boolean;
 }
 
 export class ContinuumStack extends Stack {
@@ -62,7 +67,7 @@ export class ContinuumStack extends Stack {
       const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at });
       pipelines.set(pipeline.name, built);
       const problem = historyProblem(built.history);
-      if (problem) overBudget.push(problem);
+      if (problem && props.historyBudget !== false) overBudget.push(problem);
     }
     // Step Functions would fail such runs at 25,000 events, hours into them: refuse at synth.
     if (overBudget.length > 0) throw new ConfigError(props.config.file, overBudget);

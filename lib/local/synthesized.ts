@@ -66,7 +66,10 @@ export interface SynthesizedApp {
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
-  const { app, stacks } = buildApp({ config, stackName, bundle: false });
+  // No history budget here: Step Functions' 25,000-event limit is the deployed service's, and
+  // local runs (tests above all) use shortened waits with budgets no deployment could have.
+  // `cdk synth`, `continuum synth` and deploys check it.
+  const { app, stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false });
   const assembly = app.synth();
   const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
   // Each stack is read on its own: its state machines invoke only its own functions. The slot
