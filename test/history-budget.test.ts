@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
-import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
+import { ConfigError, loadConfig, parseConfig, type LoadedConfig } from '../lib/config/load';
 import { synthesizeForLocalRun } from '../lib/local/synthesized';
 import { cycleEvents, estimateHistory, HISTORY_EVENT_BUDGET, retryEvents, stateEvents, type HistoryBounds } from '../lib/polling/history-budget';
 
@@ -86,7 +86,7 @@ describe('the example pipelines.yaml', () => {
 
   it('counts a slot wait cycle from the graph: 11 events (wait, acquire, decide, count; the check only after an error)', () => {
     // Two steps of the example: six jobs waiting 4 hours each for a slot would exceed the budget.
-    const pooled = { ...config, slotPools: [{ name: 'tenant', limit: 5, waitSeconds: 30, maxWaitMinutes: 240 }], pipelines: [{ ...config.pipelines[0], steps: config.pipelines[0].steps.slice(3, 5), slotPool: 'tenant' }] };
+    const pooled = { ...config, slotPools: [{ name: 'tenant', limit: 5, waitSeconds: 30, maxWaitMinutes: 240 }], pipelines: [{ ...config.pipelines[0], steps: config.pipelines[0].steps.slice(3, 5), slotPool: 'tenant' } as LoadedConfig['pipelines'][number]] };
     const definition = synthesizeForLocalRun(pooled).pipelines.get('tamr-mastering-demo')!.definition;
     expect(cycleEvents(definition, 'Waiting for a tenant job slot for record pairs')).toBe(11);
   });

@@ -283,7 +283,8 @@ describe('waiting for a slot', SLOW, () => {
           armed = false;
           lost += 1;
           res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-          return res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'answer lost' }));
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'answer lost' }));
+          return;
         }
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/x-amz-json-1.0' });
         res.end(text);
