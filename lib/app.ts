@@ -21,6 +21,11 @@ export interface BuildAppOptions {
   /** Skip esbuild bundling (local runs and most tests do not need the bundles). */
   readonly bundle?: boolean;
   readonly appProps?: AppProps;
+  /**
+   * Refuse pipelines whose worst-case execution history exceeds the budget (ConfigError).
+   * @default true
+   */
+  readonly historyBudget?: boolean;
 }
 
 export interface BuiltApp {
@@ -40,7 +45,7 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
   // autoSynth off: under the CDK CLI an unsynthesized App writes its assembly at exit, which
   // would replace the real one (bundles included) with this trial's.
   const trial = newApp(options, false, { autoSynth: false });
-  const whole = new ContinuumStack(trial, name, { config, description: description(config) });
+  const whole = new ContinuumStack(trial, name, { config, description: description(config), historyBudget: options.historyBudget });
   const measure = measureStack(whole);
   if (fits(measure.total) && options.bundle === false) return { app: trial, stack: whole, stacks: [whole], config };
 
@@ -52,7 +57,7 @@ export function buildApp(options: BuildAppOptions): BuiltApp {
     const part = plan.length > 1 ? ` (part ${index + 1} of ${plan.length})` : '';
     // Slot pools count in one table, the first stack's: the others reference it (a CloudFormation
     // export, so they deploy after it and it cannot be deleted while they use it).
-    stacks.push(new ContinuumStack(app, stackNameFor(name, index), { config, pipelines, description: description(config) + part, sharedJobSlots: stacks[0]?.jobSlots }));
+    stacks.push(new ContinuumStack(app, stackNameFor(name, index), { config, pipelines, description: description(config) + part, sharedJobSlots: stacks[0]?.jobSlots, historyBudget: options.historyBudget }));
   }
   return { app, stack: stacks[0], stacks, config };
 }

@@ -6,13 +6,17 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { LoadedConfig } from './config/load';
+import { ConfigError, type ConfigProblem, type LoadedConfig } from './config/load';
+import type { PipelineConfig } from './config/schema';
+import type { ConfigLocation } from './constructs/history-bounds';
+import { historyProblem } from './polling/history-budget';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { FailedDeliveries } from './constructs/failed-deliveries';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
+import { RecordInputs } from './constructs/record-inputs';
 import { pascal } from './constructs/names';
 import { addPipelineOutputs, addStackOutputs } from './constructs/stack-outputs';
 import { alertSourcePatterns } from './constructs/pipeline-alerts';
@@ -27,11 +31,18 @@ export interface ContinuumStackProps extends StackProps {
    * table when any pipeline of the config joins a pool.
    */
   readonly sharedJobSlots?: JobSlotTable;
+  /**
+   * Refuse a pipeline whose worst-case execution history exceeds 20,000 events (ConfigError).
+   * @default true
+   */
+  readonly historyBudget?: boolean;
 }
 
 export class ContinuumStack extends Stack {
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   readonly functions: HandlerFunctions;
+  /** Local records files uploaded as assets, and the URIs deployed steps read them by. */
+  readonly records: RecordInputs;
   readonly alertsKey: kms.Key;
   readonly dashboard: OperationsDashboard;
   /** The dead-letter queue of the cleanup and run metrics, with its alarm. */
@@ -44,6 +55,7 @@ export class ContinuumStack extends Stack {
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
     this.functions = new HandlerFunctions(this, 'Handlers');
+    this.records = new RecordInputs(this, 'Records', { file: props.config.file, pipelines: props.config.pipelines });
     // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish, but
     // only this stack's alert rules and alarms (ARN patterns: naming each would grow the key
     // policy with every pipeline, and a key policy cannot reference them without a cycle).
@@ -62,9 +74,16 @@ export class ContinuumStack extends Stack {
     this.jobSlots =
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const pipelines = new Map<string, Pipeline>();
+    const overBudget: ConfigProblem[] = [];
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
+      const at = configLocation(props.config, pipeline);
+      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at });
+      pipelines.set(pipeline.name, built);
+      const problem = historyProblem(built.history);
+      if (problem && props.historyBudget !== false) overBudget.push(problem);
     }
+    // Step Functions would fail such runs at 25,000 events, hours into them: refuse at synth.
+    if (overBudget.length > 0) throw new ConfigError(props.config.file, overBudget);
     this.pipelines = pipelines;
 
     this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
@@ -87,4 +106,10 @@ export class ContinuumStack extends Stack {
     for (const [name, pipeline] of pipelines) addPipelineOutputs(this, name, pipeline);
     addStackOutputs(this, this.dashboard.dashboardName, this.failedDeliveries.queue);
   }
+}
+
+/** `pipelines[3]` and its pool's `slotPools[0]`, as the config file's problems name them. */
+function configLocation(config: LoadedConfig, pipeline: PipelineConfig): ConfigLocation {
+  const pool = pipeline.slotPool ? (config.slotPools ?? []).findIndex((p) => p.name === pipeline.slotPool) : -1;
+  return { pipeline: `pipelines[${config.pipelines.findIndex((p) => p.name === pipeline.name)}]`, ...(pool >= 0 ? { slotPool: `slotPools[${pool}]` } : {}) };
 }

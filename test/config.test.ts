@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { rateSeconds, scheduleExpressionProblem, scheduleFrequencyProblem } from '../lib/config/common';
+import { buildApp } from '../lib/app';
 import { ConfigError, loadConfig, parseConfig } from '../lib/config/load';
 import { checkTimes, waitAfter, waitedBefore, waitSchedule } from '../lib/polling/wait-schedule';
 
@@ -22,9 +23,11 @@ function expectation(file: string): { path: string; reason: string } {
   return { path: match[1] === '(file)' ? '' : match[1], reason: match[2] };
 }
 
+/** What loading the file, then building its app (as synth does), throws first. */
 function loadError(file: string): unknown {
   try {
-    loadConfig(file);
+    // Some problems (the history budget) are found while the state machines are built.
+    buildApp({ config: loadConfig(file), bundle: false });
   } catch (error) {
     return error;
   }

@@ -133,19 +133,26 @@ describe('the slot table and its grants', () => {
         ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#holder.$': holder },
         ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':limit': { N: '5' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
       },
+      Next: 'Refresh record pairs',
+    });
+    // Not retried: a failed condition means the pool is full (back to waiting, no check); any
+    // other error may hide a write, so the check (which is retried) finds out.
+    const acquire = definition.States['Acquire tenant job slot for record pairs'];
+    expect(acquire.Retry).toBeUndefined();
+    expect(acquire.Catch).toEqual([
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'Keep waiting for a slot for record pairs' },
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'Check tenant job slot for record pairs' },
+    ]);
+    expect(definition.States['Check tenant job slot for record pairs']).toMatchObject({
+      Parameters: { UpdateExpression: 'SET #holder = #holder', ConditionExpression: 'attribute_exists(#holder)', ExpressionAttributeNames: { '#holder.$': holder } },
       Retry: [
         { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], MaxAttempts: 0 },
         expect.objectContaining({ ErrorEquals: ['States.ALL'], MaxAttempts: 4 }),
       ],
       Catch: [
-        { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: 'Check tenant job slot for record pairs' },
+        expect.objectContaining({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'Keep waiting for a slot for record pairs' }),
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Release tenant job slot (Record pairs request failed)' },
       ],
-      Next: 'Refresh record pairs',
-    });
-    expect(definition.States['Check tenant job slot for record pairs']).toMatchObject({
-      Parameters: { UpdateExpression: 'SET #holder = #holder', ConditionExpression: 'attribute_exists(#holder)', ExpressionAttributeNames: { '#holder.$': holder } },
-      Catch: [expect.objectContaining({ Next: 'Keep waiting for a slot for record pairs' }), expect.objectContaining({ ErrorEquals: ['States.ALL'] })],
       Next: 'Refresh record pairs',
     });
     expect(definition.States['Waiting for a tenant job slot for record pairs']).toMatchObject({ Type: 'Wait', SecondsPath: '$.slot.wait', Next: 'Acquire tenant job slot for record pairs' });

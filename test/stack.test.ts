@@ -175,6 +175,12 @@ describe('bundling', () => {
       const functions = Object.values(stack.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       const assets = JSON.parse(readFileSync(join(outdir, 'Continuum.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
       expect(functions.length).toBeGreaterThan(10);
+      // The bundled template holds no path of this machine either (test/deploy-inputs.test.ts
+      // checks the unbundled ones), and the local records files are assets to upload.
+      const text = readFileSync(join(outdir, 'Continuum.template.json'), 'utf8');
+      for (const path of [process.cwd(), outdir, '/home/', '/work/', '/tmp/']) expect(text).not.toContain(path);
+      const uploads = Object.values(assets.files).map((file) => file.source.path);
+      expect(uploads.filter((path) => /\.(jsonl|xml)$/.test(path))).toHaveLength(2);
       for (const fn of functions) {
         // Code.S3Key is `<asset hash>.zip`; the assets manifest names the bundle's folder.
         const key = String((fn.Properties as { Code: { S3Key: unknown } }).Code.S3Key).replace(/\.zip$/, '');

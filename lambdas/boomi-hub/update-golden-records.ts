@@ -16,7 +16,7 @@ const event = targetEvent.extend({ records: z.string().min(1) });
 export const createHandler = apiHandler('boomi-hub/update-golden-records', event, async (args) => {
   const { event, logger } = args;
   const path = recordsPath(event);
-  const source = await openRecords(event.records);
+  const source = await openRecords(event.records, args.settings.localObjects);
   // Count what goes over the wire without holding the batch in memory.
   let bytes = 0;
   const counter = new Transform({

@@ -10,6 +10,8 @@ export interface HandlerEnvironment {
   readonly HTTP_TIMEOUT_MS?: string;
   /** Only set locally: where the stand-in Secrets Manager listens. */
   readonly SECRETS_MANAGER_ENDPOINT?: string;
+  /** Only set locally: JSON `{ "s3://bucket/key": "/local/file" }`, the records files deployed as assets. */
+  readonly LOCAL_OBJECTS?: string;
   readonly [name: string]: string | undefined;
 }
 
@@ -18,6 +20,8 @@ export interface HandlerSettings {
   readonly secretName: string;
   readonly httpTimeoutMs: number;
   readonly secretsEndpoint?: string;
+  /** Local runs: the file to read instead of an `s3://` object (see LOCAL_OBJECTS). */
+  readonly localObjects: Readonly<Record<string, string>>;
 }
 
 export function handlerSettings(env: HandlerEnvironment): HandlerSettings {
@@ -29,5 +33,6 @@ export function handlerSettings(env: HandlerEnvironment): HandlerSettings {
     secretName: env.SECRET_NAME!,
     httpTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 20_000,
     secretsEndpoint: env.SECRETS_MANAGER_ENDPOINT || undefined,
+    localObjects: env.LOCAL_OBJECTS ? (JSON.parse(env.LOCAL_OBJECTS) as Record<string, string>) : {},
   };
 }

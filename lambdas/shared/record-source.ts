@@ -16,7 +16,13 @@ export class BadRecordsError extends ContinuumError {
 
 let s3: S3Client | undefined;
 
-export async function openRecords(uri: string): Promise<Readable> {
+/**
+ * `localObjects` (local runs only) maps the `s3://` URI of a records file deployed as a CDK asset
+ * back to the file, so a local run reads what `cdk deploy` uploads without an S3 bucket.
+ */
+export async function openRecords(uri: string, localObjects: Readonly<Record<string, string>> = {}): Promise<Readable> {
+  const local = Object.hasOwn(localObjects, uri) ? localObjects[uri] : undefined;
+  if (local !== undefined) return openFile(local);
   const s3Uri = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (s3Uri) {
     s3 ??= new S3Client({});
@@ -28,12 +34,16 @@ export async function openRecords(uri: string): Promise<Readable> {
       throw error;
     }
   }
+  return openFile(uri);
+}
+
+async function openFile(path: string): Promise<Readable> {
   try {
-    await access(uri);
+    await access(path);
   } catch {
-    throw new NotFoundError(`records file ${uri} does not exist`);
+    throw new NotFoundError(`records file ${path} does not exist`);
   }
-  return createReadStream(uri);
+  return createReadStream(path);
 }
 
 /**

@@ -17,7 +17,7 @@ const event = z.object({ datasetId: z.string().min(1), records: z.string().min(1
 export const createHandler = apiHandler('tamr-mastering/update-records', event, async (args) => {
   const { event, logger } = args;
   const path = updateRecordsPath(event.datasetId);
-  const source = await openRecords(event.records);
+  const source = await openRecords(event.records, args.settings.localObjects);
   const commands = new RecordsToCommands(event.recordIdField);
   // pipeline() propagates a bad line as an error of the request body, failing the upload.
   const body = pipeline(source, commands, () => undefined);

@@ -7,18 +7,18 @@
  * handler, not 100; and every function still reads exactly one secret.
  */
 import { createHash } from 'node:crypto';
-import { Annotations, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, type CfnFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../config/schema';
 import { baseUrlOf } from '../providers';
 import type { HandlerCall, HandlerRef } from '../providers/job-spec';
 import { pascal } from './names';
+import { s3ObjectArn } from './record-inputs';
 
 /** Template metadata key naming the handler module of a function (read by the local runner). */
 export const HANDLER_METADATA = 'continuum:handler';
@@ -57,7 +57,8 @@ export class HandlerFunctions extends Construct {
   private readonly functions = new Map<string, NodejsFunction>();
   private readonly connections = new Map<string, Construct>();
   private readonly secrets = new Map<string, ISecret>();
-  private readonly buckets = new Map<string, s3.IBucket>();
+  /** Each function's s3:GetObject statement, grown by every object one of its calls reads. */
+  private readonly s3Reads = new Map<NodejsFunction, iam.PolicyStatement>();
 
   /** The function running `call.handler` for `pipeline`'s connection, granted what the call reads. */
   functionFor(pipeline: PipelineConfig, call: HandlerCall): IFunction {
@@ -119,19 +120,23 @@ export class HandlerFunctions extends Construct {
     return fn;
   }
 
+  /**
+   * s3:GetObject on exactly the object (or `<prefix>*`) a call reads: a function shared by
+   * several pipelines' steps is granted each of their objects, in one statement. No List* or
+   * GetBucket* (bucket.grantRead would add both, and cdk-nag rejects them).
+   */
   private grantReadS3Object(fn: NodejsFunction, uri: string): void {
-    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    if (!match) {
-      Annotations.of(fn).addWarning(`'${uri}' is not an s3:// URI: it only works for local runs`);
-      return;
+    const arn = s3ObjectArn(fn, uri);
+    if (!arn) throw new Error(`${fn.node.path}: '${uri}' is not an s3:// URI (local records files are deployed as assets first: RecordInputs)`);
+    let statement = this.s3Reads.get(fn);
+    if (!statement) {
+      statement = new iam.PolicyStatement({ actions: ['s3:GetObject'] });
+      fn.addToRolePolicy(statement);
+      this.s3Reads.set(fn, statement);
     }
-    let bucket = this.buckets.get(match[1]);
-    if (!bucket) {
-      bucket = s3.Bucket.fromBucketName(this, `Bucket${pascal(match[1])}`, match[1]);
-      this.buckets.set(match[1], bucket);
-    }
-    bucket.grantRead(fn, match[2]);
+    if (!statement.resources.includes(arn)) statement.addResources(arn);
   }
+
 }
 
 export interface BundledFunctionProps {

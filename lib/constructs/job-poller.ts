@@ -44,6 +44,7 @@ import type { Polling, Retry } from '../config/common';
 import { waitSchedule, type WaitSchedule } from '../polling/wait-schedule';
 import type { ForEach, HandlerCall, JobSpec, LostSubmit, ReportCall } from '../providers/job-spec';
 import { ITEM_INDEX_FIELD, JobSlot, slotWaitBudget, type SlotPoolRef } from './job-slots';
+import { lambdaTask } from './lambda-task';
 import { capitalize, lowerFirst } from './names';
 
 /** Where a job's state lives in the execution's data while it runs. */
@@ -87,6 +88,8 @@ export interface JobStateNames {
   readonly acquireSlot?: string;
   readonly slotWait?: string;
   readonly slotWaitTimedOut?: string;
+  /** existingJob wait: the wait before looking for the running job again. */
+  readonly waitExisting?: string;
   /** lostSubmit: the wait after a failed submit, the look for the job it may have started, the attach to it. */
   readonly lostSubmitWait?: string;
   readonly findLostSubmit?: string;
@@ -273,7 +276,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     }
 
     let skip: sfn.Pass | undefined;
-    const names: { attached?: string; skippedExisting?: string; conflict?: string } = {};
+    const names: { attached?: string; skippedExisting?: string; conflict?: string; waitExisting?: string } = {};
     switch (existing.policy) {
       case 'attach': {
         const attach = new sfn.Pass(this, 'Attach', {
@@ -292,6 +295,7 @@ export class JobPoller extends sfn.StateMachineFragment {
           time: sfn.WaitTime.duration(Duration.seconds(this.schedule?.steady ?? this.props.polling.maxIntervalSeconds)),
         });
         decide.otherwise(wait.next(find));
+        names.waitExisting = wait.stateId;
         break;
       }
       case 'skip':
@@ -509,7 +513,7 @@ export class JobPoller extends sfn.StateMachineFragment {
 
   /** Best effort: a failed stop must not hide the timeout, so every error continues to the Fail. */
   private stopThen(job: JobSpec, timedOut: sfn.State): sfn.IChainable {
-    const stop = new tasks.LambdaInvoke(this, 'Stop', {
+    const stop = lambdaTask(this, 'Stop', {
       stateName: `Stop ${job.subject}`,
       comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
       lambdaFunction: this.props.functionFor(job.stop!),
@@ -540,7 +544,7 @@ export class JobPoller extends sfn.StateMachineFragment {
     } = {},
   ): tasks.LambdaInvoke {
     const { rateLimited, transient } = this.props.retry;
-    const task = new tasks.LambdaInvoke(this, id, {
+    const task = lambdaTask(this, id, {
       stateName,
       lambdaFunction: this.props.functionFor(call),
       payload: sfn.TaskInput.fromObject({ ...call.payload, ...extraPayload }),

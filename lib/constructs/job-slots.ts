@@ -19,14 +19,18 @@
  * All three are Step Functions' direct DynamoDB integration (no Lambda). The state machine:
  *
  *   Acquire ─ ok ─────────────────────────────────────────────────► submit
- *     │ ConditionalCheckFailed                                        ▲
+ *     │ other error (no answer: did it write?)                        ▲
  *     ▼                                                               │
- *   Check (a retried acquire may already hold it) ─ ok ───────────────┘
- *     │ ConditionalCheckFailed: the pool is full
+ *   Check (retried) ─ ok: the lost acquire took it ───────────────────┘
+ *     │ ConditionalCheckFailed (from the acquire or the check): the pool is full
  *     ▼
  *   Keep waiting? ─ waited maxWaitMinutes ─► Fail SlotWaitTimedOut
  *     ▼
  *   Count wait ─► "Waiting for a tenant job slot" (waitSeconds, jittered) ─► Acquire
+ *
+ * The acquire is not retried, so its failed condition is an answer (the slot is not this job's:
+ * no path reaches the acquire holding it) and a wait cycle is four states, 11 history events
+ * (Acquire 5, Keep waiting 2, Count 2, Wait 2); with the check on every cycle it was 16.
  *
  * and a release before every terminal state of the job (done, failed, request failed, timed out,
  * conflict, skip). A release that finds its holder gone is a success. What no state can release
@@ -158,9 +162,10 @@ export class JobSlot {
         ':now': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')),
       },
       resultSelector: { pool: pool.name, 'acquiredAt.$': '$$.State.EnteredTime' },
+      retried: false,
     });
     const check = this.update('CheckSlot', fit(`Check tenant job slot for `, job.subject), {
-      comment: 'The acquire failed its condition: either the pool is full, or this job already holds the slot (a retried acquire that had written, or a resubmit).',
+      comment: 'The acquire failed without an answer (a timeout, a 5xx, throttling): did it write? Then this job holds the slot; otherwise it waits and tries again.',
       updateExpression: 'SET #holder = #holder',
       conditionExpression: 'attribute_exists(#holder)',
       names: {},
@@ -198,8 +203,11 @@ export class JobSlot {
       .when(sfn.Condition.isPresent(attemptsPath), countWait)
       .otherwise(firstWait);
 
-    acquire.addCatch(check, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
-    acquire.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
+    // The acquire is not retried: a failed condition then means the slot is not ours (the pool is
+    // full), so the wait loop goes straight to waiting again. Only an error that may hide a write
+    // (a timeout, a 5xx, throttling) needs the check; it retries, being idempotent.
+    acquire.addCatch(keepWaiting, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
+    acquire.addCatch(check, { errors: ['States.ALL'], resultPath: sfn.JsonPath.DISCARD });
     acquire.next(next);
     check.addCatch(keepWaiting, { errors: [CONDITION_FAILED], resultPath: sfn.JsonPath.DISCARD });
     check.addCatch(onError, { errors: ['States.ALL'], resultPath: '$.failure' });
@@ -256,6 +264,8 @@ export class JobSlot {
       names: Record<string, string>;
       values: Record<string, tasks.DynamoAttributeValue>;
       resultSelector: Record<string, unknown>;
+      /** Retry errors other than a failed condition (default); off for the acquire, whose errors the check resolves. */
+      retried?: boolean;
     },
   ): tasks.DynamoUpdateItem {
     const task = new tasks.DynamoUpdateItem(this.scope, id, {
@@ -273,6 +283,7 @@ export class JobSlot {
     });
     // A failed condition is an answer, not a fault: never retried (MaxAttempts 0 ends the match),
     // so it reaches the Catch at once. Anything else (throttling, 5xx, a timeout) is retried.
+    if (options.retried === false) return task;
     task.addRetry({ errors: [CONDITION_FAILED], maxAttempts: 0 });
     task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2, maxDelay: Duration.seconds(20), jitterStrategy: sfn.JitterType.FULL });
     return task;

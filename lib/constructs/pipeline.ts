@@ -14,7 +14,9 @@ import type { PipelineConfig } from '../config/schema';
 import { waitedBefore } from '../polling/wait-schedule';
 import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
+import type { HistoryEstimate } from '../polling/history-budget';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
+import { pipelineHistory, type ConfigLocation } from './history-bounds';
 import { JobPoller, type JobStateNames } from './job-poller';
 import type { JobSlotTable } from './job-slots';
 import { boundedName, pascal } from './names';
@@ -44,6 +46,8 @@ export interface PipelineProps {
   readonly alertsKey: kms.IKey;
   /** The stack's slot pools; required when the pipeline names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
+  /** Where the pipeline (and its slot pool) are in the config file, for the fields the history budget names. */
+  readonly at: ConfigLocation;
 }
 
 export class Pipeline extends Construct {
@@ -58,6 +62,8 @@ export class Pipeline extends Construct {
   readonly alerts: PipelineAlerts;
   /** The schedule's name (`<stack>-<pipeline>`, cut with a hash past 64), when the pipeline has a schedule. */
   readonly scheduleName?: string;
+  /** Worst-case execution history events of one run (checked against the budget by the stack). */
+  readonly history: HistoryEstimate;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
@@ -94,6 +100,7 @@ export class Pipeline extends Construct {
     let chain = sfn.Chain.start(guard);
     for (const poller of pollers) chain = chain.next(poller);
     chain = chain.next(finish);
+    this.history = pipelineHistory({ pipeline, at: props.at, jobs: this.jobs, pollers, start: chain.startState, slotPool: slot?.pool });
 
     // Execution timeout: every job's polling budget and slot wait budget, plus an hour for retries and submits.
     const jobSeconds = pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);

@@ -249,6 +249,7 @@ function taskBindings(
         ...options.environment,
         ...(options.baseUrl ? { BASE_URL: options.baseUrl } : {}),
         SECRETS_MANAGER_ENDPOINT: options.secretsEndpoint,
+        ...(pipeline.localObjects.size > 0 ? { LOCAL_OBJECTS: JSON.stringify(Object.fromEntries(pipeline.localObjects)) } : {}),
       };
       handler = (import(new URL(`../../lambdas/${fn.handlerId}.ts`, import.meta.url).href) as Promise<HandlerModule>).then((m) => m.createHandler(environment));
       handlers.set(functionArn, handler);

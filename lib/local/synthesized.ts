@@ -31,6 +31,11 @@ export interface SynthesizedPipeline {
   readonly jobs: readonly JobMetadata[];
   /** By placeholder function ARN (what a task's `FunctionName` holds). */
   readonly functions: ReadonlyMap<string, LocalFunction>;
+  /**
+   * Local records files by the `s3://` URI the deployed steps read them by (their CDK asset's
+   * object): the local runner hands handlers the file instead of the object.
+   */
+  readonly localObjects: ReadonlyMap<string, string>;
   /** The slot pool the pipeline's jobs hold slots of, and the table it lives in. */
   readonly slotPool?: { readonly tableName: string; readonly pool: string };
 }
@@ -61,14 +66,18 @@ export interface SynthesizedApp {
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
-  const { app, stacks } = buildApp({ config, stackName, bundle: false });
+  // No history budget here: Step Functions' 25,000-event limit is the deployed service's, and
+  // local runs (tests above all) use shortened waits with budgets no deployment could have.
+  // `cdk synth`, `continuum synth` and deploys check it.
+  const { app, stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false });
   const assembly = app.synth();
   const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
   // Each stack is read on its own: its state machines invoke only its own functions. The slot
   // table is the first stack's; the others import it.
   const slotTable = templates.map(slotTableOf).find((table) => table !== undefined);
   const exports = exportsOf(templates);
-  const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config, { exports, slotTable })]));
+  const localObjects = new Map(stacks.flatMap((stack) => stack.records.uploaded.map(({ uri, path }): [string, string] => [flatten(stack.resolve(uri), exports), path])));
+  const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config, { exports, slotTable, localObjects })]));
   return { template: templates[0], templates, pipelines, ...(slotTable ? { slotTable } : {}) };
 }
 
@@ -96,7 +105,7 @@ export function pipelinesOf(
   template: CfnTemplate,
   config: LoadedConfig,
   /** Other stacks' exports and the app's slot table, when the app has several stacks. */
-  app: { readonly exports?: CfnExports; readonly slotTable?: LocalSlotTable } = {},
+  app: { readonly exports?: CfnExports; readonly slotTable?: LocalSlotTable; readonly localObjects?: ReadonlyMap<string, string> } = {},
 ): Map<string, SynthesizedPipeline> {
   const exports = app.exports ?? new Map<string, unknown>();
   const functions = new Map<string, LocalFunction>();
@@ -125,6 +134,7 @@ export function pipelinesOf(
       definition,
       jobs: resource.Metadata?.[METADATA.jobs] as JobMetadata[],
       functions: used,
+      localObjects: app.localObjects ?? new Map(),
       ...(pipelineConfig.slotPool && slotTable ? { slotPool: { tableName: slotTable.tableName, pool: pipelineConfig.slotPool } } : {}),
     });
   }
@@ -154,6 +164,8 @@ export function flatten(value: unknown, exports: CfnExports = new Map()): string
       return flatten(exports.get(name), exports);
     }
     if ('Ref' in node) return pseudoParameter(String(node.Ref));
+    // The CDK asset bucket's name: `cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}`.
+    if ('Fn::Sub' in node && typeof node['Fn::Sub'] === 'string') return node['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudoParameter(name));
     if ('Fn::GetAtt' in node) {
       const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
       if (attribute === 'Arn') return functionArn(logicalId);

@@ -4,12 +4,13 @@
  * making the real DynamoDB calls of the ASL against dynalite (started by LocalSession). Nothing
  * is mocked. After every test the pool holds zero slots.
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadedConfig } from '../../lib/config/load';
-import { localDynamoDbClient } from '../../lib/local/dynamodb';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LocalDynamoDb } from '../../lib/local/dynamodb';
 import { startLocalExecution, type RunningExecution } from '../../lib/local/runner';
-import type { LocalSession } from '../../lib/local/session';
+import { LocalSession } from '../../lib/local/session';
 import { TamrMasteringSimulator } from '../../lib/local/simulators/tamr-mastering';
 import { HeldClock } from '../support/held-clock';
 import { FAST, openSession, statesEntered, testConfig, until } from '../support/local-run';
@@ -264,40 +265,64 @@ describe('waiting for a slot', SLOW, () => {
     expect((await holder.done).cleanup.releasedSlots).toHaveLength(1);
   });
 
-  it('an acquire whose write landed but whose answer was lost (a retry) finds its own slot and goes on without taking a second one', async () => {
-    await start(poolConfig('limit: 1', [pipelineYaml('tm-a', { steps: ['refreshUnifiedDataset'] }), pipelineYaml('tm-b', { steps: ['refreshRecordPairs'] })]));
-    sim.neverFinishNext('unifiedDataset');
-    const entered = new Map<string, string[]>();
-    const holder = launch('tm-a', entered);
-    await until(() => sim.operations.length === 1, 180_000);
-    const waiter = launch('tm-b', entered);
-    await until(() => entered.get('tm-b')!.includes(`${WAITING}record pairs`), 180_000);
+  it('an acquire whose write landed but whose answer was lost goes to the check, which finds its own slot: it goes on without taking a second one', async () => {
+    // DynamoDB in front of dynalite: once armed, tm-b's first acquire that succeeds is carried
+    // out and then answered with a 500, as when the write lands but the answer is lost.
+    const dynamo = await LocalDynamoDb.start();
+    let armed = false;
+    let lost = 0;
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding'].includes(name))) as Record<string, string>;
+        const answer = await fetch(dynamo.endpoint, { method: req.method, headers, body });
+        const text = await answer.text();
+        if (armed && answer.status === 200 && body.includes('if_not_exists') && body.includes('#refreshRecordPairs')) {
+          armed = false;
+          lost += 1;
+          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'answer lost' }));
+          return;
+        }
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/x-amz-json-1.0' });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((ready) => proxy.listen(0, '127.0.0.1', ready));
+    const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      sim = new TamrMasteringSimulator({ operationDurationMs: 150 });
+      baseUrl = await sim.start();
+      session = await LocalSession.open(poolConfig('limit: 1', [pipelineYaml('tm-a', { steps: ['refreshUnifiedDataset'] }), pipelineYaml('tm-b', { steps: ['refreshRecordPairs'] })]), SECRETS, { dynamoDbEndpoint: endpoint });
+      sim.neverFinishNext('unifiedDataset');
+      const entered = new Map<string, string[]>();
+      const holder = launch('tm-a', entered);
+      await until(() => sim!.operations.length === 1, 180_000);
+      const waiter = launch('tm-b', entered);
+      await until(() => entered.get('tm-b')!.includes(`${WAITING}record pairs`), 180_000);
+      // The pool frees up and the next acquire of tm-b writes, but its answer is lost.
+      armed = true;
+      holder.abort();
+      await holder.done;
+      const report = await waiter.done;
 
-    // What a timed-out acquire that did write leaves behind: tm-b's holder, counted.
-    const { tableName } = session!.app.slotTable!;
-    await localDynamoDbClient(session!.dynamoDbEndpoint!).send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: { pool: { S: POOL } },
-        UpdateExpression: 'SET #count = #count + :one, #holder = :now',
-        ExpressionAttributeNames: { '#count': 'count', '#holder': `${waiter.executionArn}#refreshRecordPairs` },
-        ExpressionAttributeValues: { ':one': { N: '1' }, ':now': { S: new Date().toISOString() } },
-      }),
-    );
-    const report = await waiter.done;
-
-    expect(report.status).toBe('SUCCEEDED');
-    // Twice: the pool was full (the check failed), then the acquire failed its condition because
-    // the holder exists, and the check found the slot held: the job went on to submit.
-    const check = 'Check tenant job slot for record pairs';
-    const checks = report.history.filter((e) => e.state?.name === check && (e.type === 'StateEntered' || e.type === 'StateFailed')).map((e) => e.type);
-    expect(checks).toEqual(['StateEntered', 'StateFailed', 'StateEntered']);
-    const states = statesEntered(report);
-    expect(states[states.lastIndexOf(check) + 1]).toBe('Refresh record pairs');
-    // Its release took the count back to the holder of tm-a alone.
-    expect(await session!.slotPool(POOL)).toMatchObject({ count: 1, holders: { [`${holder.executionArn}#refreshUnifiedDataset`]: expect.any(String) } });
-
-    holder.abort();
-    await holder.done;
+      expect(lost).toBe(1);
+      expect(report.status).toBe('SUCCEEDED');
+      // The acquire's failed condition while the pool was full went straight back to waiting
+      // (no check); the lost answer went to the check, which found the slot held.
+      const check = 'Check tenant job slot for record pairs';
+      const states = statesEntered(report);
+      expect(states.filter((s) => s === check)).toHaveLength(1);
+      expect(states[states.indexOf(check) + 1]).toBe('Refresh record pairs');
+      // One slot taken, one given back: the count is back to 0.
+      expect(await session.slotPool(POOL)).toMatchObject({ count: 0, holders: {} });
+    } finally {
+      await session?.close();
+      session = undefined;
+      await new Promise((closed) => proxy.close(closed));
+      await dynamo.stop();
+    }
   });
 });

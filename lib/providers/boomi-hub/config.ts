@@ -19,12 +19,12 @@ export const boomiHubSteps = {
   updateGoldenRecords: z
     .object({
       kind: z.literal('updateGoldenRecords'),
-      /** `<batch src="…">` XML: `s3://bucket/key.xml` (deployed) or a local path, relative to the config file (local runs). */
+      /** `<batch src="…">` XML: `s3://bucket/key.xml`, or a local path relative to the config file (uploaded as a CDK asset when deployed). */
       records: z
         .string()
         .min(1)
         .describe(
-          'One batch in the Hub\'s XML format (a `<batch src="…">` root naming the contributing source, one element per entity): `s3://bucket/key.xml` (deployed; only that object is granted) or a local path, relative to the config file (local runs).',
+          'One batch in the Hub\'s XML format (a `<batch src="…">` root naming the contributing source, one element per entity): `s3://bucket/key.xml` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`).',
         ),
       /**
        * Fraction (0..1) of the batch's entities that may end quarantined (or errored) while the step

@@ -17,7 +17,7 @@ export const tamrMasteringSteps = {
       records: z
         .string()
         .min(1)
-        .describe('JSON Lines file of records: `s3://bucket/key.jsonl` (deployed; only that object is granted) or a local path, relative to the config file (local runs).'),
+        .describe('JSON Lines file of records: `s3://bucket/key.jsonl` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`).'),
       recordIdField: z.string().min(1).default('id').describe("Field of each JSON line used as Tamr's `recordId`."),
       ...stepDisplayShape,
     })
