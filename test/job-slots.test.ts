@@ -43,10 +43,10 @@ const pooledConfig = () =>
   parseConfig(`slotPools:\n  - name: acme-tenant\n    limit: 5\npipelines:${pipelineYaml('orders', 'acme-tenant')}${pipelineYaml('customers', 'acme-tenant')}${pipelineYaml('ad-hoc')}`, 'pooled.yaml');
 
 describe('slot pools in the config', () => {
-  it('take defaults (Tamr Cloud\'s limit of 5, 30 s waits, 4 hours at most) and are named by pipelines of any system', () => {
+  it('take defaults (Tamr Cloud\'s limit of 5, 60 s waits, 4 hours at most) and are named by pipelines of any system', () => {
     const config = parseConfig(`slotPools:\n  - name: acme-tenant\n  - { name: other, limit: 2, waitSeconds: 10, maxWaitMinutes: 15 }\npipelines:${pipelineYaml('orders', 'acme-tenant')}${pipelineYaml('ad-hoc')}`, 'pools.yaml');
     expect(config.slotPools).toEqual([
-      { name: 'acme-tenant', limit: 5, waitSeconds: 30, maxWaitMinutes: 240 },
+      { name: 'acme-tenant', limit: 5, waitSeconds: 60, maxWaitMinutes: 240 },
       { name: 'other', limit: 2, waitSeconds: 10, maxWaitMinutes: 15 },
     ]);
     expect(config.pipelines.map((p) => p.slotPool)).toEqual(['acme-tenant', undefined]);

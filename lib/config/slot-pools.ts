@@ -38,7 +38,7 @@ export const slotPoolSchema = z
       .default(DEFAULT_SLOT_LIMIT)
       .describe("Jobs of the pool's pipelines that may run at once, all runs together (Tamr Cloud allows 5 per tenant)."),
     /** Seconds between two tries while the pool is full (each wait is jittered up to 1.5 ×). */
-    waitSeconds: z.number().int().min(1).max(3600).default(30).describe('Seconds between two tries while the pool is full; each wait adds up to half as much again at random.'),
+    waitSeconds: z.number().int().min(1).max(3600).default(60).describe('Seconds between two tries while the pool is full; each wait adds up to half as much again at random.'),
     /** A job still waiting for a slot after this long fails the run with `SlotWaitTimedOut`. */
     maxWaitMinutes: z
       .number()
