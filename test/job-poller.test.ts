@@ -138,7 +138,7 @@ describe('the JobPoller', () => {
   });
 
   it('ends a synchronous job (no status call) on its submit answer', async () => {
-    const { status: _status, ...sync } = BASE;
+    const sync: JobSpec = { key: BASE.key, title: BASE.title, subject: BASE.subject, submit: BASE.submit };
     expect((await runJob(sync, { 'Build model': () => result('succeeded') })).states).toEqual(['Build model', 'Model status', 'Model done']);
     const failed = await runJob(sync, { 'Build model': () => result('failed') });
     expect([failed.error, failed.states.at(-1)]).toEqual(['ModelFailed', 'Model failed']);
@@ -280,6 +280,15 @@ describe('the JobPoller', () => {
     });
     expect(run.calls.get('Get model status')?.[0]).toEqual({ jobId: 'job-1', nextCheck: { minSeconds: 10, maxSeconds: 10, elapsedSeconds: 10, previous: null } });
     expect(run.states).toContain('Schedule model check from its progress');
+  });
+
+  it('rejects option combinations a synchronous job cannot run, naming the field', () => {
+    const sync = { key: 'load', title: 'Load', subject: 'load', submit: call('submit') };
+    expect(() => build({ ...sync, stop: call('stop') } as unknown as JobSpec)).toThrow('load.stop: needs status');
+    expect(() => build({ ...sync, lostSubmit: { find: call('find') } })).toThrow('load.lostSubmit: needs status');
+    expect(() => build({ ...sync, existingJob: { find: call('find'), trigger: 'beforeSubmit', policy: 'attach' } })).toThrow("load.existingJob.policy: 'attach' needs status");
+    expect(() => build({ ...BASE, forEach: { title: 'Each', items: [], payloadField: 'x', maxConcurrency: 0 } })).toThrow(/build\.forEach\.items: .*; build\.forEach\.maxConcurrency: must be a whole number/);
+    expect(() => build({ ...BASE, runIf: { inputFlag: 'not a field' } })).toThrow("build.runIf.inputFlag: 'not a field' is not a field name");
   });
 
   describe('slot', () => {

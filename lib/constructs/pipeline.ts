@@ -116,7 +116,7 @@ export class Pipeline extends Construct {
       this.jobs.map((job, i): JobMetadata => ({ key: job.key, title: job.title, subject: job.subject, states: pollers[i].stateNames })),
     );
     this.functions = functions;
-    this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
+    this.stopFunctions = this.jobs.flatMap((job) => (job.stop ? [functionFor(job.stop)] : []));
 
     if (pipeline.schedule) this.addSchedule(pipeline);
   }

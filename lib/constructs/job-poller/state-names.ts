@@ -1,0 +1,28 @@
+/** State names of one job, recorded in the template so tools can follow an execution. */
+export interface JobStateNames {
+  readonly submit: string;
+  readonly status?: string;
+  readonly wait?: string;
+  readonly done: string;
+  readonly failed: string;
+  readonly requestFailed: string;
+  readonly timedOut?: string;
+  readonly skipped?: string;
+  readonly findExisting?: string;
+  /** existingJob: attached to the running job, skipped because of it, or failed on the conflict. */
+  readonly attached?: string;
+  readonly skippedExisting?: string;
+  readonly conflict?: string;
+  /** statusUpdatesId: the Pass that copies the status answer's id to `$.job.id`. */
+  readonly trackId?: string;
+  readonly fanOut?: string;
+  readonly report?: string;
+  /** slotPool: the state that takes the job's tenant job slot, the wait while the pool is full, the give-up. */
+  readonly acquireSlot?: string;
+  readonly slotWait?: string;
+  readonly slotWaitTimedOut?: string;
+  /** lostSubmit: the wait after a failed submit, the look for the job it may have started, the attach to it. */
+  readonly lostSubmitWait?: string;
+  readonly findLostSubmit?: string;
+  readonly attachedLostSubmit?: string;
+}
