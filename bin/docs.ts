@@ -13,11 +13,11 @@ const current = readFileSync('README.md', 'utf8');
 const next = renderReadme(current, 'pipelines.yaml');
 if (check) {
   if (next !== current) {
-    console.error('README.md is out of date (diagrams, config reference or deploy secrets): run `npm run docs`');
+    console.error('README.md is out of date (diagrams, config reference, deploy secrets or troubleshooting): run `npm run docs`');
     process.exit(1);
   }
   console.log('README.md is up to date');
 } else {
   writeFileSync('README.md', next);
-  console.log(next === current ? 'README.md already up to date' : 'README.md regenerated (diagrams, config reference, deploy secrets)');
+  console.log(next === current ? 'README.md already up to date' : 'README.md regenerated (diagrams, config reference, deploy secrets, troubleshooting)');
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config/load';
+import { loadConfig, parseConfig } from '../lib/config/load';
+import { ERRORS, exitCodeOf, RETRYABLE_ERRORS } from '../lib/contract/errors';
 import { pipelineSchema, SYSTEMS } from '../lib/config/schema';
 import { configReference, configReferenceMarkdown, jsonSchemaOf, type JsonSchema } from '../lib/docs/config-reference';
 import { renderReadme } from '../lib/docs/readme';
+import { allStates, synthesizeForLocalRun } from '../lib/local/synthesized';
 
 const readme = readFileSync('README.md', 'utf8');
 
@@ -46,11 +48,23 @@ describe('README', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
-  it('troubleshooting explains every error users meet', () => {
+  it('troubleshooting explains every error a run can end with', () => {
     const section = readme.slice(readme.indexOf('## Troubleshooting'), readme.indexOf('## Design notes'));
-    for (const error of ['RateLimited', 'TransientApiError', 'AuthFailed', 'NotFound', 'ApiRejected', 'MalformedResponse', 'JobTimedOut', 'BadSecret', 'quarantine']) {
-      expect(section, error).toContain(error);
-    }
+    const runErrors = Object.entries(ERRORS).filter(([, entry]) => entry.raisedBy !== 'cli').map(([name]) => name);
+    for (const error of runErrors) expect(section, error).toContain(`\`${error}\``);
+    // Every Fail state of the synthesized pipelines ends with a registered name (or the remote job's own).
+    const app = synthesizeForLocalRun(parseConfig(readFileSync('test/fixtures/snapshot-configs/options.yaml', 'utf8'), 'test/fixtures/snapshot-configs/options.yaml'));
+    const example = synthesizeForLocalRun(loadConfig('pipelines.yaml'));
+    const fixed = [...app.pipelines.values(), ...example.pipelines.values()].flatMap((p) => allStates(p.definition).flatMap(([, s]) => (s.Type === 'Fail' && typeof s.Error === 'string' ? [s.Error] : [])));
+    expect(fixed.length).toBeGreaterThan(0);
+    for (const error of new Set(fixed)) expect(runErrors, error).toContain(error);
+  });
+
+  it('maps errors a user can fix to exit code 2, and bugs to none', () => {
+    expect(exitCodeOf(Object.assign(new Error('x'), { name: 'ConfigError' }))).toBe(2);
+    expect(exitCodeOf(new TypeError('x'))).toBeUndefined();
+    expect(exitCodeOf(undefined)).toBeUndefined();
+    expect(RETRYABLE_ERRORS).toEqual({ rateLimited: ['RateLimited'], transient: ['TransientApiError'], tokenExpired: ['TokenExpired'] });
   });
 
   it('documents every CLI command', () => {

@@ -1,6 +1,6 @@
 /**
  * Regenerates every generated part of the README (`npm run docs`): the state machine diagrams,
- * the config reference (from the zod schemas) and the deploy guide's secret commands. A test
+ * the config reference (from the zod schemas), the troubleshooting table (from the error registry) and the deploy guide's secret commands. A test
  * compares the README with this output, so it fails when the README drifts from the code.
  */
 import { loadConfig } from '../config/load';
@@ -8,9 +8,10 @@ import { toMermaid } from '../diagram/mermaid';
 import { synthesizeForLocalRun } from '../local/synthesized';
 import { configReference, configReferenceMarkdown } from './config-reference';
 import { deploySecretsMarkdown } from './deploy-secrets';
+import { troubleshootingMarkdown } from './troubleshooting';
 
 /** `<!-- name -->` … `<!-- /name -->` blocks whose content is generated. */
-export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets'] as const;
+export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets', 'troubleshooting'] as const;
 
 /** `<!-- diagram:<pipeline> -->` … `<!-- /diagram -->`: a pipeline of the config as Mermaid. */
 const DIAGRAM_BLOCK = /<!-- diagram:([a-z0-9-]+) -->[\s\S]*?<!-- \/diagram -->/g;
@@ -20,6 +21,7 @@ export function renderReadme(readme: string, configFile: string): string {
   const content: Record<(typeof GENERATED_BLOCKS)[number], string> = {
     'config-reference': configReferenceMarkdown(reference),
     'deploy-secrets': deploySecretsMarkdown(reference.systems),
+    troubleshooting: troubleshootingMarkdown(),
   };
   let next = renderDiagrams(readme, configFile);
   for (const name of GENERATED_BLOCKS) next = replaceBlock(next, name, content[name]);

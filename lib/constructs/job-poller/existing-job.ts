@@ -8,6 +8,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { errorName } from '../../contract/errors';
 import type { ExistingJob } from '../../providers/job-spec';
 import { lowerFirst } from '../names';
 import { JOB_PATH, jobSelector, type JobContext } from './job-context';
@@ -69,7 +70,7 @@ export function existingJobCheck(ctx: JobContext, existing: ExistingJob, ends: J
     case 'fail': {
       const conflict = new sfn.Fail(scope, 'Conflict', {
         stateName: `${Subject} conflicts with a running job`,
-        error: 'JobConflict',
+        error: errorName('JobConflict'),
         cause: `${job.title}: another ${job.subject} job is still running (onConflict: fail).`,
       });
       decide.otherwise(ends.enter(conflict, 'failure', afterSubmit));

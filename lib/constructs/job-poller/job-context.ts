@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { StopDescriptor } from '../../../lambdas/cleanup/unfinished-jobs';
-import { RETRYABLE_ERRORS } from '../../../lambdas/shared/errors';
+import { RETRYABLE_ERRORS } from '../../contract/errors';
 import type { Polling, Retry } from '../../config/common';
 import type { HandlerCall, JobSpec } from '../../providers/job-spec';
 import type { SlotPoolRef } from '../job-slots';

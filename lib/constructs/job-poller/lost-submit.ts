@@ -15,7 +15,7 @@
  * last failed submit, so a job started by that one is not left running unseen.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { RETRYABLE_ERRORS } from '../../../lambdas/shared/errors';
+import { RETRYABLE_ERRORS } from '../../contract/errors';
 import type { LostSubmit } from '../../providers/job-spec';
 import { JOB_PATH, MAX_RETRY_DELAY_MINUTES, jobSelector, type JobContext } from './job-context';
 import type { JobEnds } from './job-ends';

@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { RETRYABLE_ERRORS } from '../../../lambdas/shared/errors';
+import { RETRYABLE_ERRORS, errorName } from '../../contract/errors';
 import type { WaitSchedule } from '../../polling/wait-schedule';
 import type { HandlerCall, PolledJob } from '../../providers/job-spec';
 import { JOB_PATH, type JobContext } from './job-context';
@@ -18,7 +18,7 @@ export function timeoutStates(ctx: JobContext, job: PolledJob, ends: JobEnds, sc
   const timedOut = new sfn.Fail(ctx.scope, 'TimedOut', {
     stateName: `${ctx.Subject} timed out`,
     comment: `Still running after ${timeoutMinutes} minutes (${schedule.maxPolls} checks).`,
-    error: 'JobTimedOut',
+    error: errorName('JobTimedOut'),
     cause: estimates
       ? `${job.title} did not finish within ${timeoutMinutes} minutes.`
       : `${job.title} did not finish within ${timeoutMinutes} minutes (${schedule.maxPolls} status checks).`,

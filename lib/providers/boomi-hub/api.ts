@@ -9,6 +9,7 @@ import { BadSecretError, MalformedResponseError } from '../../../lambdas/shared/
 import { cut, defaultErrorMessage, schemaProblems } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
+import type { ErrorName } from '../../contract/errors';
 
 /** Where requests go: the universe, and the repository when authenticating with a JWT. */
 export interface HubTarget {
@@ -48,7 +49,7 @@ export type BoomiBatchState = (typeof BoomiBatchState)[keyof typeof BoomiBatchSt
 export const BOOMI_ERRORS = {
   batchErrored: 'BoomiBatchErrored',
   quarantineThresholdExceeded: 'BoomiQuarantineThresholdExceeded',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** Sample messages kept per quarantine reason, and their length. */
 export const SAMPLES_PER_GROUP = 3;

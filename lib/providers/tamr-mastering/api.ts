@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
+import type { ErrorName } from '../../contract/errors';
 
 /** The seed abbreviates this to `/v1`. */
 export const API_PREFIX = '/api/versioned/v1';
@@ -60,7 +61,7 @@ export const TAMR_ERRORS = {
   operationFailed: 'TamrOperationFailed',
   operationCanceled: 'TamrOperationCanceled',
   validationFailed: 'TamrValidationFailed',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** An operation's state as a job result. */
 export function operationResult(operation: TamrOperation, what: string): JobResult {
