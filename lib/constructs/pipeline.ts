@@ -15,7 +15,8 @@ import { waitedBefore } from '../polling/wait-schedule';
 import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
-import { JobPoller, type JobStateNames } from './job-poller';
+import type { JobMetadata } from '../contract/state-roles';
+import { JobPoller } from './job-poller';
 import type { JobSlotTable } from './job-slots';
 import { pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
@@ -28,13 +29,8 @@ export const METADATA = {
   handler: HANDLER_METADATA,
 } as const;
 
-/** What the template records about each job (under `continuum:jobs`). */
-export interface JobMetadata {
-  readonly key: string;
-  readonly title: string;
-  readonly subject: string;
-  readonly states: JobStateNames;
-}
+/** What the template records about each job (under `continuum:jobs`): lib/contract/state-roles.ts. */
+export type { JobMetadata } from '../contract/state-roles';
 
 export interface PipelineProps {
   readonly pipeline: PipelineConfig;
