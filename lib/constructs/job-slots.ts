@@ -38,7 +38,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../../lambdas/shared/slot-table';
+import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../contract/slot-table';
 import type { SlotPool } from '../config/slot-pools';
 import { errorName } from '../contract/errors';
 
