@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
+import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 import type { ErrorName } from '../../contract/errors';
@@ -211,8 +212,4 @@ export function apiKeyHeader(secret: SecretValue, secretName: string): string {
     throw new BadSecretError(`secret '${secretName}' must be the Tamr Cloud API key, as plain text or as JSON {"apiKey": "..."}`);
   }
   return key;
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
 }

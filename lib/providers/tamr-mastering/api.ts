@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
+import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 import type { ErrorName } from '../../contract/errors';
@@ -93,8 +94,4 @@ export function authorizationHeader(secret: SecretValue, secretName: string): st
   const token = bearer.safeParse(value);
   if (token.success) return `Bearer ${token.data.token}`;
   throw new BadSecretError(`secret '${secretName}' must be JSON with "username" and "password" (or "token")`);
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
 }
