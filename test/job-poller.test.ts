@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Polling } from '../lib/config/common';
 import type { SlotPool } from '../lib/config/slot-pools';
 import { JobPoller } from '../lib/constructs/job-poller';
+import { article } from '../lib/constructs/names';
 import { allStates, flatten, type AslDefinition } from '../lib/local/synthesized';
 import type { HandlerCall, JobSpec } from '../lib/providers/job-spec';
 
@@ -217,6 +218,11 @@ describe('the JobPoller', () => {
       expect(run.calls.get('Build model')).toHaveLength(1);
       expect(run.calls.get('Get model status')).toEqual([{ jobId: 'lost-1' }]);
       expect(run.calls.get(look)).toEqual([{ model: 'm1' }]);
+    });
+
+    it('names its states in good English', () => {
+      expect(build(job).definition.States).toHaveProperty(['Has a model submit failed before']);
+      expect(['output publish', 'ML model retrain task', 'RealTime workflow update', 'data product update', 'SQL export'].map(article)).toEqual(['an', 'an', 'a', 'a', 'an']);
     });
 
     it('submits again when there is none, at most retry.transient.maxAttempts times', async () => {

@@ -17,6 +17,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { RETRYABLE_ERRORS } from '../../contract/errors';
 import type { LostSubmit } from '../../providers/job-spec';
+import { article } from '../names';
 import { JOB_PATH, MAX_RETRY_DELAY_MINUTES, jobSelector, type JobContext } from './job-context';
 import type { JobEnds } from './job-ends';
 import type { JobStateNames } from './state-names';
@@ -43,7 +44,7 @@ export function lostSubmitRecovery(ctx: JobContext, lost: LostSubmit, ends: JobE
     },
     resultPath: counter,
   });
-  const count = new sfn.Choice(scope, 'LostSubmitCount', { stateName: `Has a ${job.subject} submit failed before` })
+  const count = new sfn.Choice(scope, 'LostSubmitCount', { stateName: `Has ${article(job.subject)} ${job.subject} submit failed before` })
     .when(sfn.Condition.isPresent(counter), again)
     .otherwise(first);
   const wait = new sfn.Wait(scope, 'LostSubmitWait', {
