@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeShape, shapeFromArgs, shapeHelpLines, shapeParseArgsOptions, SimulatorShapeError, type SimulatedSystem } from '../lib/local/simulators/shape';
 import type { LoadedConfig } from '../lib/config/load';
+import { exitCodeOf } from '../lib/contract/errors';
 import type { LastRun, RunJob } from '../lib/local/history';
 import type { RunReport } from '../lib/local/runner';
 import type { LocalSession } from '../lib/local/session';
@@ -542,20 +543,19 @@ function parseJson(text: string, what: string): Record<string, unknown> {
   throw new UsageError(`${what}: must be a JSON object`);
 }
 
-/** Errors the user can fix: print the message (never a stack trace) and exit 2. */
-const USAGE_ERRORS = new Set(['UsageError', 'UnknownPipelineError', 'ParseError']);
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const name = (error as Error)?.name;
     if (name === 'ConfigError') console.error(`Invalid config:\n${(error as Error).message}`);
-    else if (USAGE_ERRORS.has(name)) console.error(`continuum: ${(error as Error).message}`);
+    // Errors the user can fix (lib/contract/errors.ts): the message, never a stack trace.
+    else if (exitCodeOf(error) !== undefined) console.error(`continuum: ${(error as Error).message}`);
     else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`continuum: ${(error as Error).message}`);
     else {
       console.error(error);
       process.exit(1);
     }
-    process.exit(2);
+    process.exit(exitCodeOf(error) ?? 2);
   },
 );

@@ -13,7 +13,7 @@ const check = process.argv.includes('--check');
 const files = renderDocs('pipelines.yaml');
 const stale = files.filter((f) => f.next !== f.current);
 if (check) {
-  for (const { file } of stale) console.error(`${file} is out of date (diagrams, config reference or deploy secrets): run \`npm run docs\``);
+  for (const { file } of stale) console.error(`${file} is out of date (diagrams, config reference, troubleshooting or deploy secrets): run \`npm run docs\``);
   if (stale.length) process.exitCode = 1;
   else console.log(`up to date: ${files.map((f) => f.file).join(', ')}`);
 } else {

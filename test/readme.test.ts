@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../lib/config/load';
+import { ERRORS, exitCodeOf, RETRYABLE_ERRORS } from '../lib/contract/errors';
 import { pipelineSchema, SYSTEMS } from '../lib/config/schema';
 import { pipelineGraph } from '../lib/diagram/graph';
 import { toDot, toPng, toSvg } from '../lib/diagram/graphviz';
 import { configReference, configReferenceMarkdown, jsonSchemaOf, type JsonSchema } from '../lib/docs/config-reference';
 import { documentationFiles, filesWithBlocks, renderDoc, renderDocs } from '../lib/docs/readme';
-import { synthesizeForLocalRun, type SynthesizedApp } from '../lib/local/synthesized';
+import { allStates, synthesizeForLocalRun, type SynthesizedApp } from '../lib/local/synthesized';
 
 const read = (file: string) => readFileSync(file, 'utf8');
 const readme = read('README.md');
@@ -62,9 +63,9 @@ describe('documentation files', () => {
     expect(readme).not.toContain('<!-- config-reference -->');
   });
 
-  it('are what `npm run docs` generates: diagrams, config reference, deploy secrets (run `npm run docs` when this fails)', () => {
+  it('are what `npm run docs` generates: diagrams, config reference, deploy secrets, troubleshooting (run `npm run docs` when this fails)', () => {
     const rendered = renderDocs('pipelines.yaml', '.', app());
-    expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/systems.md']);
+    expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/systems.md', 'docs/troubleshooting.md']);
     for (const { file, current, next } of rendered) expect(next, `${file} is out of date: run \`npm run docs\``).toBe(current);
     expect(read('docs/systems.md')).toContain('<!-- diagram:tamr-mastering-demo -->');
     for (const system of ['tamr-cloud', 'crossing-minds', 'boomi-hub']) expect(read('docs/systems.md')).toContain(`<!-- diagram:${system}-demo -->`);
@@ -148,11 +149,23 @@ describe('documentation files', () => {
     expect(read('docs/local.md')).toMatch(/^# Running pipelines locally$/m);
   });
 
-  it('troubleshooting explains every error users meet', () => {
-    const page = read('docs/troubleshooting.md');
-    for (const error of ['RateLimited', 'TransientApiError', 'AuthFailed', 'NotFound', 'ApiRejected', 'MalformedResponse', 'JobTimedOut', 'BadSecret', 'quarantine']) {
-      expect(page, error).toContain(error);
-    }
+  it('troubleshooting explains every error a run can end with', () => {
+    const section = read('docs/troubleshooting.md');
+    const runErrors = Object.entries(ERRORS).filter(([, entry]) => entry.raisedBy !== 'cli').map(([name]) => name);
+    for (const error of runErrors) expect(section, error).toContain(`\`${error}\``);
+    // Every Fail state of the synthesized pipelines ends with a registered name (or the remote job's own).
+    const options = synthesizeForLocalRun(parseConfig(readFileSync('test/fixtures/snapshot-configs/options.yaml', 'utf8'), 'test/fixtures/snapshot-configs/options.yaml'));
+    const example = app();
+    const fixed = [...options.pipelines.values(), ...example.pipelines.values()].flatMap((p) => allStates(p.definition).flatMap(([, s]) => (s.Type === 'Fail' && typeof s.Error === 'string' ? [s.Error] : [])));
+    expect(fixed.length).toBeGreaterThan(0);
+    for (const error of new Set(fixed)) expect(runErrors, error).toContain(error);
+  });
+
+  it('maps errors a user can fix to exit code 2, and bugs to none', () => {
+    expect(exitCodeOf(Object.assign(new Error('x'), { name: 'ConfigError' }))).toBe(2);
+    expect(exitCodeOf(new TypeError('x'))).toBeUndefined();
+    expect(exitCodeOf(undefined)).toBeUndefined();
+    expect(RETRYABLE_ERRORS).toEqual({ rateLimited: ['RateLimited'], transient: ['TransientApiError'], tokenExpired: ['TokenExpired'] });
   });
 
   it('documents every CLI command, in the README and in docs/local.md', () => {

@@ -9,15 +9,9 @@
  * runner (its own history), so both stop the same jobs.
  */
 
-/** What the JobPoller records at `$.job.stop` for a stoppable job. */
-export interface StopDescriptor {
-  /** ARN of the function that stops the job. */
-  readonly FunctionName: string;
-  /** The stop call's static payload (the job id and Map item are added). */
-  readonly Payload: Record<string, unknown>;
-  /** Payload field receiving the Map item, for jobs run once per item. */
-  readonly ItemField?: string | null;
-}
+/** What the JobPoller records at `$.job.stop` for a stoppable job: lib/contract/stop.ts. */
+import type { StopDescriptor } from '../../lib/contract/stop';
+export type { StopDescriptor };
 
 /** A job to stop, and the exact invocation that stops it. */
 export interface UnfinishedJob {

@@ -39,9 +39,5 @@ export function jobDurations(states: readonly TimedState[]): Record<string, numb
   return Object.fromEntries([...steps].map(([key, { first, last }]) => [key, Math.round((last - first) / 100) / 10]));
 }
 
-/** The namespace and names of the metrics Continuum publishes (dashboards read them). */
-export const CONTINUUM_METRICS = {
-  namespace: 'Continuum',
-  jobDuration: 'JobDurationSeconds',
-  runsSkipped: 'RunsSkipped',
-} as const;
+/** The namespace and names of the metrics Continuum publishes (dashboards read them): lib/contract/metrics.ts. */
+export { CONTINUUM_METRICS } from '../../lib/contract/metrics';

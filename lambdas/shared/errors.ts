@@ -5,6 +5,8 @@
  * the contract between handlers and the state machine: renaming one is a breaking change.
  */
 
+import { errorName } from '../../lib/contract/errors';
+
 /** Base class: every error a handler throws on purpose is one of these. */
 export abstract class ContinuumError extends Error {
   abstract override readonly name: string;
@@ -19,7 +21,7 @@ export abstract class ContinuumError extends Error {
 
 /** 429: the API asked us to slow down. Retried by the state machine with backoff. */
 export class RateLimitedError extends ContinuumError {
-  readonly name = 'RateLimited';
+  readonly name = errorName('RateLimited');
   /** Seconds the server asked us to wait (Retry-After), when it said. */
   readonly retryAfterSeconds?: number;
   constructor(message: string, options: { status?: number; retryAfterSeconds?: number } = {}) {
@@ -30,32 +32,32 @@ export class RateLimitedError extends ContinuumError {
 
 /** 5xx, connection reset/refused, or no answer within the HTTP timeout. Retried. */
 export class TransientApiError extends ContinuumError {
-  readonly name = 'TransientApiError';
+  readonly name = errorName('TransientApiError');
 }
 
 /** 400/409/422…: the API refused the request. Retrying will not help. */
 export class ApiRejectedError extends ContinuumError {
-  readonly name = 'ApiRejected';
+  readonly name = errorName('ApiRejected');
 }
 
 /** 404: the job, project, dataset or universe does not exist. */
 export class NotFoundError extends ContinuumError {
-  readonly name = 'NotFound';
+  readonly name = errorName('NotFound');
 }
 
 /** 401/403: the credentials in the secret are wrong, expired or lack a privilege. */
 export class AuthError extends ContinuumError {
-  readonly name = 'AuthFailed';
+  readonly name = errorName('AuthFailed');
 }
 
 /** The API answered 2xx but the body is not what its contract says. */
 export class MalformedResponseError extends ContinuumError {
-  readonly name = 'MalformedResponse';
+  readonly name = errorName('MalformedResponse');
 }
 
 /** The secret exists but does not hold what this system needs (fields missing, not JSON…). */
 export class BadSecretError extends ContinuumError {
-  readonly name = 'BadSecret';
+  readonly name = errorName('BadSecret');
 }
 
 /**
@@ -63,7 +65,7 @@ export class BadSecretError extends ContinuumError {
  * not created yet, misspelled in `secretName`, or created in another region. Not retried.
  */
 export class SecretNotFoundError extends ContinuumError {
-  readonly name = 'SecretNotFound';
+  readonly name = errorName('SecretNotFound');
 }
 
 /**
@@ -71,7 +73,7 @@ export class SecretNotFoundError extends ContinuumError {
  * secret's KMS key. Not retried: a permission does not appear by waiting.
  */
 export class SecretAccessDeniedError extends ContinuumError {
-  readonly name = 'SecretAccessDenied';
+  readonly name = errorName('SecretAccessDenied');
 }
 
 /**
@@ -86,17 +88,13 @@ export class SecretReadThrottledError extends TransientApiError {}
  * retries this error a couple of times without delay instead of failing the step.
  */
 export class TokenExpiredError extends ContinuumError {
-  readonly name = 'TokenExpired';
+  readonly name = errorName('TokenExpired');
 }
 
 /** The task input did not match what the handler expects (a synth/ASL bug, never user data). */
 export class BadTaskInputError extends ContinuumError {
-  readonly name = 'BadTaskInput';
+  readonly name = errorName('BadTaskInput');
 }
 
-/** Error names the state machine retries. Everything else is caught and fails the step. */
-export const RETRYABLE_ERRORS = {
-  rateLimited: ['RateLimited'],
-  transient: ['TransientApiError'],
-  tokenExpired: ['TokenExpired'],
-} as const;
+/** Error names the state machine retries (derived from the registry, lib/contract/errors.ts). */
+export { RETRYABLE_ERRORS } from '../../lib/contract/errors';

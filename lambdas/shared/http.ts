@@ -142,6 +142,9 @@ export function schemaProblems(error: z.ZodError): string {
   return z.prettifyError(error).replace(/\n/g, ' ');
 }
 
+/** An id as one URL path segment (`/` and `?` in an id must not change the path). */
+export const enc = (id: string): string => encodeURIComponent(id);
+
 export function cut(text: string, max = MAX_MESSAGE): string {
   return text.length <= max ? text : `${text.slice(0, max)}… [cut ${text.length - max} characters]`;
 }

@@ -8,10 +8,11 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ContinuumError, NotFoundError } from './errors';
+import { errorName } from '../../lib/contract/errors';
 
 /** A records file line that is not a JSON object with an id. Fails the step; nothing is retried. */
 export class BadRecordsError extends ContinuumError {
-  readonly name = 'BadRecords';
+  readonly name = errorName('BadRecords');
 }
 
 let s3: S3Client | undefined;

@@ -42,8 +42,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../../lambdas/shared/slot-table';
+import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../contract/slot-table';
 import type { SlotPool } from '../config/slot-pools';
+import { errorName } from '../contract/errors';
 
 /** Template metadata on the table: the pool names (read by the local runner). */
 export const JOB_SLOTS_METADATA = 'continuum:job-slots';
@@ -55,9 +56,9 @@ const SLOT_PATH = '$.slot';
 export const ITEM_INDEX_FIELD = 'itemIndex';
 
 /** Error of a job that waited `maxWaitMinutes` without getting a slot. */
-export const SLOT_WAIT_TIMED_OUT = 'SlotWaitTimedOut';
+export const SLOT_WAIT_TIMED_OUT = errorName('SlotWaitTimedOut');
 /** Error of a run whose job succeeded but whose slot could not be released (the cleanup releases it). */
-const SLOT_RELEASE_FAILED = 'SlotReleaseFailed';
+const SLOT_RELEASE_FAILED = errorName('SlotReleaseFailed');
 
 const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
 /** Step Functions' limit on state names. */

@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { CONTINUUM_METRICS } from '../../lambdas/metrics/job-durations';
+import { CONTINUUM_METRICS } from '../contract/metrics';
 import { executionStatusPattern, grantReadExecutionHistory } from './execution-events';
 import type { FailedDeliveries } from './failed-deliveries';
 import { bundledFunction } from './handler-functions';

@@ -10,7 +10,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { CONTINUUM_METRICS } from '../../lambdas/metrics/job-durations';
+import { CONTINUUM_METRICS } from '../contract/metrics';
 
 export interface OverlapGuardProps {
   /** ARN of the state machine this guard belongs to (built from its name to avoid a cycle). */

@@ -17,7 +17,8 @@ import type { HandlerCall, JobSpec } from '../providers/job-spec';
 import type { HistoryEstimate } from '../polling/history-budget';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
 import { pipelineHistory, type ConfigLocation } from './history-bounds';
-import { JobPoller, type JobStateNames } from './job-poller';
+import type { JobMetadata } from '../contract/state-roles';
+import { JobPoller } from './job-poller';
 import type { JobSlotTable } from './job-slots';
 import { boundedName, pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
@@ -30,13 +31,8 @@ export const METADATA = {
   handler: HANDLER_METADATA,
 } as const;
 
-/** What the template records about each job (under `continuum:jobs`). */
-export interface JobMetadata {
-  readonly key: string;
-  readonly title: string;
-  readonly subject: string;
-  readonly states: JobStateNames;
-}
+/** What the template records about each job (under `continuum:jobs`): lib/contract/state-roles.ts. */
+export type { JobMetadata } from '../contract/state-roles';
 
 export interface PipelineProps {
   readonly pipeline: PipelineConfig;
@@ -128,7 +124,7 @@ export class Pipeline extends Construct {
       this.jobs.map((job, i): JobMetadata => ({ key: job.key, title: job.title, subject: job.subject, states: pollers[i].stateNames })),
     );
     this.functions = functions;
-    this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
+    this.stopFunctions = this.jobs.flatMap((job) => (job.stop ? [functionFor(job.stop)] : []));
 
     if (pipeline.schedule) this.scheduleName = this.addSchedule(pipeline);
   }

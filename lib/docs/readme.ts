@@ -1,7 +1,7 @@
 /**
  * Regenerates every generated part of the README and of docs/*.md (`npm run docs`): the state
- * machine diagrams, the config reference (from the zod schemas) and the deploy guide's secret
- * commands. A test compares each file with this output, so it fails when a file drifts from the
+ * machine diagrams, the config reference (from the zod schemas), the troubleshooting table (from
+ * the error registry) and the deploy guide's secret commands. A test compares each file with this output, so it fails when a file drifts from the
  * code.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,9 +12,10 @@ import { toMermaid } from '../diagram/mermaid';
 import { synthesizeForLocalRun, type SynthesizedApp } from '../local/synthesized';
 import { configReference, configReferenceMarkdown } from './config-reference';
 import { deploySecretsMarkdown } from './deploy-secrets';
+import { troubleshootingMarkdown } from './troubleshooting';
 
 /** `<!-- name -->` … `<!-- /name -->` blocks whose content is generated. */
-export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets'] as const;
+export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets', 'troubleshooting'] as const;
 
 /**
  * `<!-- diagram:<pipeline> -->` … `<!-- /diagram -->`: a pipeline of the config as Mermaid, every
@@ -45,6 +46,7 @@ export function renderDoc(text: string, configFile: string, file = 'README.md', 
   const content: Record<(typeof GENERATED_BLOCKS)[number], string> = {
     'config-reference': configReferenceMarkdown(reference),
     'deploy-secrets': deploySecretsMarkdown(reference.systems),
+    troubleshooting: troubleshootingMarkdown(),
   };
   let next = renderDiagrams(text, file, app ?? (() => synthesizeForLocalRun(loadConfig(configFile))));
   for (const name of GENERATED_BLOCKS) next = replaceBlock(next, name, content[name]);

@@ -4,6 +4,7 @@
  * per state visit with its type, status, when it started and how long it took, and for tasks the
  * remote job's id and state.
  */
+import type { JobStateNames, StateRole } from '../contract/state-roles';
 import { causeText, type HistoryEvent, type RunReport, type StepReport } from './runner';
 import { foundText, stateRoles, taskWrote } from './task-output';
 
@@ -35,7 +36,7 @@ export interface LastRun {
 export interface RunJob {
   readonly key: string;
   readonly title: string;
-  readonly states: object;
+  readonly states: Partial<JobStateNames>;
 }
 
 export function lastRunRecord(report: RunReport, input: Record<string, unknown>, jobs?: readonly RunJob[]): LastRun {
@@ -218,7 +219,7 @@ function detail(visit: StateVisit): string {
   return parts.join('  ');
 }
 
-function taskFacts(input: unknown, output: unknown, role: string | undefined): string {
+function taskFacts(input: unknown, output: unknown, role: StateRole | undefined): string {
   const { job, existing } = taskWrote(input, output, role);
   const facts = job ? [job.id ? `id ${job.id}` : '', job.state ?? '', job.polls ? `check ${job.polls}` : ''] : [];
   if (existing) facts.push(existing.id ? `found running id ${existing.id}` : 'none found');

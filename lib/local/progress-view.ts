@@ -3,6 +3,7 @@
  * elapsed time, remote id and state), redrawn in place. Elsewhere (CI, pipes, files): the plain
  * lines of `progressLine`, one per event, which tests and logs can grep.
  */
+import type { StateRole } from '../contract/state-roles';
 import type { HistoryEvent } from './runner';
 import { progressLine } from './progress';
 import { foundText, taskWrote } from './task-output';
@@ -54,7 +55,7 @@ export class ProgressModel {
   current?: string;
   endedAt?: number;
   outcome?: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
-  private readonly byState = new Map<string, { step: LiveStep; role: string }>();
+  private readonly byState = new Map<string, { step: LiveStep; role: StateRole }>();
   private readonly lastError = new Map<string, string>();
 
   constructor(
@@ -63,7 +64,7 @@ export class ProgressModel {
   ) {
     this.steps = jobs.map((job) => ({ key: job.key, title: job.title, status: 'pending', polls: 0, retries: 0 }));
     jobs.forEach((job, i) => {
-      for (const [role, name] of Object.entries(job.states) as Array<[string, unknown]>) if (typeof name === 'string') this.byState.set(name, { step: this.steps[i], role });
+      for (const [role, name] of Object.entries(job.states) as Array<[StateRole, unknown]>) if (typeof name === 'string') this.byState.set(name, { step: this.steps[i], role });
     });
   }
 
@@ -156,7 +157,7 @@ export class ProgressModel {
 /** A job of a slot pool whose pool is full (lib/constructs/job-slots.ts). */
 const WAITING_FOR_SLOT = 'waiting for a tenant job slot';
 
-function failureNote(role: string, input: unknown): string {
+function failureNote(role: StateRole, input: unknown): string {
   const data = input as { failure?: { Error?: string }; job?: { status?: { error?: string | null } } } | undefined;
   if (role === 'timedOut') return 'timed out (JobTimedOut)';
   if (role === 'slotWaitTimedOut') return 'no tenant job slot (SlotWaitTimedOut)';

@@ -3,6 +3,7 @@
  * the console (state names), with the remote id, remote state and poll count.
  */
 import { PROGRESS_MARK_KEYS } from '../../lambdas/shared/next-check';
+import { SKIPPED_STATE } from '../constructs/overlap-guard';
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 import { taskWrote } from './task-output';
 
@@ -36,12 +37,13 @@ export function progressLine(event: HistoryEvent, started: number): string | und
         const polls = job.polls ? `  (check ${job.polls})` : '';
         return line('•', `${pad(name + item)} ${job.id ? `id ${job.id}  ` : ''}${job.state ?? ''}${polls}${counts(job.summary)}`);
       }
-      if (event.state?.type === 'Pass' && / done$/.test(name)) {
-        const data = event.state.input as JobData;
+      if (event.role === 'done') {
+        const data = event.state?.input as JobData;
         const polls = data?.job?.poll?.count ?? 0;
         return line('✔', `${pad(name + item)} ${data?.job?.id ? `id ${data.job.id}  ` : ''}${data?.job?.status?.state ?? ''}${polls ? ` after ${polls} checks` : ''}`);
       }
-      if (event.state?.type === 'Pass' && /^Skip /.test(name)) return line('↷', `${name}${item}`);
+      // A skipped job, or the whole run skipped by the overlap guard (a pipeline's state, no job's).
+      if (event.role === 'skipped' || event.role === 'skippedExisting' || name === SKIPPED_STATE) return line('↷', `${name}${item}`);
       return undefined;
     }
     case 'StateRetried':

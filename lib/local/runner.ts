@@ -14,6 +14,7 @@ import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
 import { setLogSink } from '../../lambdas/shared/logger';
+import { stateRoles, type StateRole } from '../contract/state-roles';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -25,6 +26,8 @@ export interface HistoryEvent {
   readonly index?: number;
   readonly Error?: string;
   readonly Cause?: unknown;
+  /** The state's role in its job (from the job metadata), when it belongs to one. */
+  readonly role?: StateRole;
   readonly [key: string]: unknown;
 }
 
@@ -192,9 +195,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     done: undefined as unknown as Promise<RunReport>,
   };
   const history: HistoryEvent[] = [];
+  const roles = stateRoles(pipeline.jobs);
   const consumeEvents = (async () => {
     for await (const event of execution.eventLogs) {
-      const entry = structuredClone(event) as HistoryEvent;
+      const role = 'state' in event ? roles.get(event.state.name) : undefined;
+      const entry = { ...(structuredClone(event) as HistoryEvent), ...(role ? { role } : {}) };
       history.push(entry);
       options.onEvent?.(entry, running);
     }
@@ -460,9 +465,9 @@ export function causeText(cause: unknown): string {
 /** Follow each job through the history by its state names (from the template metadata). */
 function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepReport[] {
   const steps = new Map<string, StepReport>();
-  const byState = new Map<string, { job: SynthesizedPipeline['jobs'][number]; role: string }>();
+  const byState = new Map<string, { job: SynthesizedPipeline['jobs'][number]; role: StateRole }>();
   for (const job of pipeline.jobs) {
-    for (const [role, name] of Object.entries(job.states)) if (name) byState.set(name, { job, role });
+    for (const [role, name] of Object.entries(job.states) as Array<[StateRole, string | undefined]>) if (name) byState.set(name, { job, role });
   }
   for (const event of history) {
     const match = event.state && byState.get(event.state.name);

@@ -5,6 +5,8 @@
  * `$.existing`. Otherwise only what changed between the task's input and output counts, so a task
  * that wrote nothing there (`$.job` still holding the previous step's job) is not shown with it.
  */
+import type { StateRole } from '../contract/state-roles';
+
 interface JobState {
   id?: string | number | null;
   /** `status.id`, when present, is the job's newest id (a status check may rename the job). */
@@ -20,7 +22,7 @@ export interface TaskWrote {
   readonly existing?: { id?: string; state?: string };
 }
 
-export function taskWrote(input: unknown, output: unknown, role?: string): TaskWrote {
+export function taskWrote(input: unknown, output: unknown, role?: StateRole): TaskWrote {
   const before = input as TaskData;
   const after = output as TaskData;
   const changed = (key: 'job' | 'existing') => after?.[key] !== undefined && JSON.stringify(after[key]) !== JSON.stringify(before?.[key]);
@@ -40,13 +42,7 @@ export function foundText(existing: NonNullable<TaskWrote['existing']>): string 
 }
 
 /** Role of each state name in its job (`submit`, `status`, `findExisting`, …), from job metadata. */
-export function stateRoles(jobs: readonly { readonly states: object }[] | undefined): Map<string, string> {
-  const roles = new Map<string, string>();
-  for (const job of jobs ?? []) {
-    for (const [role, name] of Object.entries(job.states) as Array<[string, unknown]>) if (typeof name === 'string') roles.set(name, role);
-  }
-  return roles;
-}
+export { stateRoles } from '../contract/state-roles';
 
 function idOf(job: JobState): string | undefined {
   const id = job.status?.id ?? job.id;

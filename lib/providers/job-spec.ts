@@ -35,8 +35,15 @@ export interface HandlerCall {
   readonly readsS3?: readonly string[];
 }
 
-/** A remote job: submit, then (when `status` is set) poll until terminal. */
-export interface JobSpec {
+/**
+ * A remote job: a synchronous call whose answer is final, or a submit polled until terminal.
+ * Options that only make sense while polling (stop, statusUpdatesId) exist only on PolledJob;
+ * the JobPoller rejects the combinations the types cannot express (see validateJobSpec).
+ */
+export type JobSpec = SynchronousJob | PolledJob;
+
+/** What every job has, polled or not. */
+interface JobBase {
   /** Unique in the pipeline, camelCase; the job's summary lands at `$.steps.<key>`. */
   readonly key: string;
   /** The submit state's name, read like the seed's steps: "Refresh record clusters". */
@@ -44,37 +51,92 @@ export interface JobSpec {
   /** What the job produces: "record clusters" → "Wait for record clusters". */
   readonly subject: string;
   readonly submit: HandlerCall;
-  /** Reads the job's state. Omitted for synchronous APIs whose submit answer is final. */
-  readonly status?: HandlerCall;
-  /** Stops the remote job when it exceeds its timeout (best effort). */
+  /**
+   * A follow-up call made once after the job ends, when the final result's summary says
+   * `reportNeeded: true` (e.g. to fetch details of what went wrong, which the status call omits).
+   * Its result replaces the job's status before the succeeded/failed routing, so it decides the
+   * step's outcome; it must return `succeeded` or `failed`. Receives `jobId` like the status call.
+   * @default no report call
+   */
+  readonly report?: ReportCall;
+  /**
+   * Run the job only when this boolean execution-input field is true; skip it otherwise.
+   * @default always runs
+   */
+  readonly runIf?: { readonly inputFlag: string };
+  /**
+   * Run the job once per item, in parallel (a Map state), e.g. one load job per source.
+   * @default runs once
+   */
+  readonly forEach?: ForEach;
+  /**
+   * What to do about an unfinished remote job that conflicts with this one.
+   * @default submits without looking
+   */
+  readonly existingJob?: ExistingJob;
+  /**
+   * How to find the job a submit may have started when the submit failed without a usable answer
+   * (TransientApiError: no answer in time, connection reset, 5xx). The API may have created the
+   * job anyway; submitting again blindly would start a second one. With this, the JobPoller looks
+   * first: it attaches to the job found, and submits again only when there is none. Polled jobs only.
+   * @default TransientApiError is retried like any call
+   */
+  readonly lostSubmit?: LostSubmit;
+}
+
+/** A synchronous API: the submit answer is final, anything but `succeeded` fails the step. */
+export interface SynchronousJob extends JobBase {
+  readonly status?: undefined;
+  readonly stop?: undefined;
+  readonly statusUpdatesId?: undefined;
+}
+
+/** A job polled until terminal: submit, then the status call after each wait. */
+export interface PolledJob extends JobBase {
+  /** Reads the job's state. */
+  readonly status: HandlerCall;
+  /**
+   * Stops the remote job when it exceeds its timeout (best effort), and when an execution ends
+   * early (the execution cleanup reads the stop descriptor from the history).
+   * @default the job is left running
+   */
   readonly stop?: HandlerCall;
   /**
    * The status handler may answer another `id` than the one it was asked about: a job the submit
    * could not name yet (an API that answers 204), or a locator that moves on through a paged list.
    * Each answer's id then replaces `$.job.id`, so the next check, the stop call and the step's
    * recorded id use the latest one.
+   * @default false: the submit's id is the job's id
    */
   readonly statusUpdatesId?: boolean;
-  /**
-   * A follow-up call made once after the job ends, when the final result's summary says
-   * `reportNeeded: true` (e.g. to fetch details of what went wrong, which the status call omits).
-   * Its result replaces the job's status before the succeeded/failed routing, so it decides the
-   * step's outcome; it must return `succeeded` or `failed`. Receives `jobId` like the status call.
-   */
-  readonly report?: ReportCall;
-  /** Run the job only when this boolean execution-input field is true; skip it otherwise. */
-  readonly runIf?: { readonly inputFlag: string };
-  /** Run the job once per item, in parallel (a Map state), e.g. one load job per source. */
-  readonly forEach?: ForEach;
-  /** What to do about an unfinished remote job that conflicts with this one. */
-  readonly existingJob?: ExistingJob;
-  /**
-   * How to find the job a submit may have started when the submit failed without a usable answer
-   * (TransientApiError: no answer in time, connection reset, 5xx). The API may have created the
-   * job anyway; submitting again blindly would start a second one. With this, the JobPoller looks
-   * first: it attaches to the job found, and submits again only when there is none.
-   */
-  readonly lostSubmit?: LostSubmit;
+}
+
+/** The job is polled (has a status call). */
+export const isPolled = (job: JobSpec): job is PolledJob => job.status !== undefined;
+
+/**
+ * Combinations a JobSpec's types cannot rule out (a plain object, a cast): each problem names the
+ * field, as `<key>.<field>: reason`. Empty when the spec is usable.
+ */
+export function jobSpecProblems(job: JobSpec): string[] {
+  const problems: string[] = [];
+  const at = (field: string, reason: string) => problems.push(`${job.key}.${field}: ${reason}`);
+  const loose = job as { readonly stop?: unknown; readonly statusUpdatesId?: unknown };
+  if (!isPolled(job)) {
+    if (loose.stop !== undefined) at('stop', 'needs status: a synchronous job has no timeout to stop it on');
+    if (loose.statusUpdatesId !== undefined) at('statusUpdatesId', 'needs status: a synchronous job has no status answers');
+    if (job.lostSubmit) at('lostSubmit', 'needs status: the job found would have to be polled');
+    if (job.existingJob?.policy === 'attach') at('existingJob.policy', "'attach' needs status: the running job would have to be polled");
+  }
+  if (job.forEach) {
+    const { items, maxConcurrency, payloadField } = job.forEach;
+    if (items.length === 0) at('forEach.items', 'must list at least one item');
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) at('forEach.maxConcurrency', `must be a whole number of at least 1, not ${maxConcurrency}`);
+    if (payloadField === '') at('forEach.payloadField', 'must name a payload field');
+  }
+  if (job.runIf && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(job.runIf.inputFlag)) at('runIf.inputFlag', `'${job.runIf.inputFlag}' is not a field name`);
+  if (typeof job.existingJob?.trigger === 'object' && job.existingJob.trigger.submitError === '') at('existingJob.trigger.submitError', 'must name an error');
+  return problems;
 }
 
 /** See JobSpec.lostSubmit. */

@@ -6,9 +6,10 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import * as z from 'zod';
 import { BadSecretError, MalformedResponseError } from '../../../lambdas/shared/errors';
-import { cut, defaultErrorMessage, schemaProblems } from '../../../lambdas/shared/http';
+import { cut, defaultErrorMessage, enc, schemaProblems } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
+import type { ErrorName } from '../../contract/errors';
 
 /** Where requests go: the universe, and the repository when authenticating with a JWT. */
 export interface HubTarget {
@@ -48,7 +49,7 @@ export type BoomiBatchState = (typeof BoomiBatchState)[keyof typeof BoomiBatchSt
 export const BOOMI_ERRORS = {
   batchErrored: 'BoomiBatchErrored',
   quarantineThresholdExceeded: 'BoomiQuarantineThresholdExceeded',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** Sample messages kept per quarantine reason, and their length. */
 export const SAMPLES_PER_GROUP = 3;
@@ -285,8 +286,4 @@ function round(value: number, digits = 4): number {
 function query(params: Record<string, string | undefined>): string {
   const entries = Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined);
   return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
 }

@@ -12,6 +12,7 @@ import { ContinuumError } from '../../../lambdas/shared/errors';
 import { cut } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import { nextCheckFromPace, progressMark, progressShare, withNextCheck, type JobResultWithNextCheck, type NextCheckRequest } from '../../../lambdas/shared/next-check';
+import type { ErrorName } from '../../contract/errors';
 
 /** Tasks the public `POST tasks/<name>/` and `GET tasks/<name>/recents/` accept. */
 export const PUBLIC_TASK_NAMES = ['ml_model_retrain', 'item_popularity_score_recalibrate', 'ml_new_users', 'ml_new_items'] as const;
@@ -144,7 +145,7 @@ export const CROSSING_MINDS_ERRORS = {
   /** Thrown by the trigger on TASK_ALREADY_RUNNING; the state machine catches it to find that task. */
   taskAlreadyRunning: 'CrossingMindsTaskAlreadyRunning',
   taskNotListed: 'CrossingMindsTaskNotListed',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** 409 TASK_ALREADY_RUNNING: a task of this name is unfinished. Caught by the existing-task check. */
 export class TaskAlreadyRunningError extends ContinuumError {

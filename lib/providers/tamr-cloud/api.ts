@@ -5,8 +5,10 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
+import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
+import type { ErrorName } from '../../contract/errors';
 
 /** The tenant's API root; every path below is relative to it. */
 export const tenantBaseUrl = (tenant: string): string => `https://${tenant}.tamr.cloud/api/v1beta1`;
@@ -147,7 +149,7 @@ export type TamrCloudJobList = z.output<typeof jobListSchema>;
 export const TAMR_CLOUD_ERRORS = {
   jobFailed: 'TamrCloudJobFailed',
   jobStopped: 'TamrCloudJobStopped',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** "update of data product dp_1": what a job does, from its configuration. */
 export function describeJob(configuration: z.output<typeof configurationSchema> | undefined): string {
@@ -210,8 +212,4 @@ export function apiKeyHeader(secret: SecretValue, secretName: string): string {
     throw new BadSecretError(`secret '${secretName}' must be the Tamr Cloud API key, as plain text or as JSON {"apiKey": "..."}`);
   }
   return key;
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
 }

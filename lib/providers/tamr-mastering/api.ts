@@ -5,8 +5,10 @@
  */
 import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
+import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
 import type { SecretValue } from '../../../lambdas/shared/secret';
+import type { ErrorName } from '../../contract/errors';
 
 /** The seed abbreviates this to `/v1`. */
 export const API_PREFIX = '/api/versioned/v1';
@@ -60,7 +62,7 @@ export const TAMR_ERRORS = {
   operationFailed: 'TamrOperationFailed',
   operationCanceled: 'TamrOperationCanceled',
   validationFailed: 'TamrValidationFailed',
-} as const;
+} as const satisfies Record<string, ErrorName>;
 
 /** An operation's state as a job result. */
 export function operationResult(operation: TamrOperation, what: string): JobResult {
@@ -92,8 +94,4 @@ export function authorizationHeader(secret: SecretValue, secretName: string): st
   const token = bearer.safeParse(value);
   if (token.success) return `Bearer ${token.data.token}`;
   throw new BadSecretError(`secret '${secretName}' must be JSON with "username" and "password" (or "token")`);
-}
-
-function enc(id: string): string {
-  return encodeURIComponent(id);
 }
