@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { LoadedConfig } from './config/load';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
+import { stateMachineArnPrefix as stateMachineArnPrefixOf } from './constructs/execution-events';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
@@ -24,6 +25,12 @@ export interface ContinuumStackProps extends StackProps {
    * table when any pipeline of the config joins a pool.
    */
   readonly sharedJobSlots?: JobSlotTable;
+  /**
+   * What the state machines' names start with (then the pipeline's name). The stack's execution
+   * rules match this prefix, so it must not start another stack's (see lib/stack-plan.ts).
+   * @default `<stack name>-`
+   */
+  readonly stateMachineNamePrefix?: string;
 }
 
 export class ContinuumStack extends Stack {
@@ -38,6 +45,8 @@ export class ContinuumStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
+    const namePrefix = props.stateMachineNamePrefix ?? `${this.stackName}-`;
+    const stateMachineArnPrefix = stateMachineArnPrefixOf(this, namePrefix);
     this.functions = new HandlerFunctions(this, 'Handlers');
     // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish.
     this.alertsKey = new kms.Key(this, 'AlertsKey', { description: 'Continuum: encrypts the pipelines\' alert topics', enableKeyRotation: true });
@@ -50,11 +59,12 @@ export class ContinuumStack extends Stack {
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const pipelines = new Map<string, Pipeline>();
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
+      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, stateMachineNamePrefix: namePrefix }));
     }
     this.pipelines = pipelines;
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
+      stateMachineArnPrefix,
       pipelines: [...pipelines].map(([name, p]) => ({ name, stateMachine: p.stateMachine, steps: p.jobs.map((job) => ({ key: job.key, title: job.title })) })),
     });
 
@@ -63,6 +73,7 @@ export class ContinuumStack extends Stack {
     if (stopFunctions.length > 0 || holdsSlots) {
       this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
+        stateMachineArnPrefix,
         stopFunctions,
         jobSlots: holdsSlots ? this.jobSlots : undefined,
       });

@@ -26,6 +26,12 @@ export interface DashboardPipeline {
 
 export interface OperationsDashboardProps {
   readonly pipelines: readonly DashboardPipeline[];
+  /**
+   * The ARN prefix the "execution succeeded" rule follows the pipelines' machines by
+   * (constant-size pattern); it must match these machines and no other stack's.
+   * @default the rule lists every machine's ARN
+   */
+  readonly stateMachineArnPrefix?: string;
 }
 
 export class OperationsDashboard extends Construct {
@@ -52,7 +58,7 @@ export class OperationsDashboard extends Construct {
     );
     new events.Rule(this, 'ExecutionSucceeded', {
       description: 'Continuum: a run succeeded: publish its job durations',
-      eventPattern: executionStatusPattern(machines, ['SUCCEEDED']),
+      eventPattern: executionStatusPattern(props.stateMachineArnPrefix ? { arnPrefix: props.stateMachineArnPrefix } : machines, ['SUCCEEDED']),
       targets: [new eventTargets.LambdaFunction(this.runMetrics, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
     });
     Validations.of(this).acknowledge({

@@ -44,6 +44,12 @@ export interface PipelineProps {
   readonly alertsKey: kms.IKey;
   /** The stack's slot pools; required when the pipeline names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
+  /**
+   * What the state machine's name starts with (then the pipeline's name): the stack's rules
+   * follow its machines by this prefix, so no two stacks' prefixes may start one another.
+   * @default `<stack name>-`
+   */
+  readonly stateMachineNamePrefix?: string;
 }
 
 export class Pipeline extends Construct {
@@ -60,7 +66,7 @@ export class Pipeline extends Construct {
     const { pipeline } = props;
     this.jobs = jobsOf(pipeline);
     const stack = Stack.of(this);
-    const stateMachineName = `${stack.stackName}-${pipeline.name}`.slice(0, 80);
+    const stateMachineName = `${props.stateMachineNamePrefix ?? `${stack.stackName}-`}${pipeline.name}`.slice(0, 80);
 
     const functions = new Set<IFunction>();
     const functionFor = (call: HandlerCall): IFunction => {
