@@ -81,7 +81,8 @@ Loads and validates the pipelines file; prints each pipeline and its steps, or e
 
 Synthesizes the CDK app in-process, exactly as \`npx cdk synth\` does through bin/app.ts, and
 writes the cloud assembly (template and Lambda bundles) to --out. Prints the stacks, state
-machines and resource counts.
+machines and resource counts. Records which stack each pipeline is in next to the config
+(<config>.placement.json, commit it): later synths keep every placed pipeline in its stack.
 
   --config FILE       pipelines file (default pipelines.yaml)
   --out DIR           output directory (default cdk.out)
@@ -319,8 +320,9 @@ async function synth(args: string[]): Promise<number> {
     strict: true,
   });
   const config = await loadConfigFile(values.config!);
-  const { buildApp } = await import('../lib/app');
-  const { app } = buildApp({
+  const { buildApp, movedWarning } = await import('../lib/app');
+  const { placementFileFor, writePlacement } = await import('../lib/placement');
+  const { app, placement, moved } = buildApp({
     config,
     stackName: values['stack-name'],
     bundle: !values['no-bundle'],
@@ -328,6 +330,10 @@ async function synth(args: string[]): Promise<number> {
   });
   const assembly = app.synth();
   console.log(`Synthesized ${config.file} into ${assembly.directory}`);
+  const warning = movedWarning(moved);
+  if (warning) console.error(warning);
+  const placementFile = placementFileFor(config.file);
+  if (writePlacement(placementFile, placement)) console.log(`  wrote ${placementFile}: which stack each pipeline is in (commit it with ${config.file})`);
   for (const stack of assembly.stacks) {
     const resources = Object.values((stack.template as { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }).Resources ?? {});
     const byType = new Map<string, number>();

@@ -7,9 +7,9 @@
  *
  * The planner works on measures of real synthesized templates (lib/app.ts synthesizes trial
  * apps without bundling): each pipeline costs the bytes, resources and outputs of its own
- * template entries plus an even share of the stack resources that grow with the pipelines (the
- * dashboard, the execution rules' functions and policies); the rest of a stack (its handler
- * functions, key, slot table) is its fixed cost.
+ * template entries plus an even share of the bytes of the stack resources that grow with the
+ * pipelines (the dashboard, the policies of the functions following every execution); the rest
+ * of a stack (handler functions, key, slot table, execution rules) is its fixed cost.
  *
  * Placement is stable: a pipeline already placed stays in its stack (see lib/placement.ts); new
  * pipelines go to the first stack with room, else to a new stack. Only when a placed pipeline
@@ -59,6 +59,9 @@ export interface StackMeasure {
   readonly pipelines: ReadonlyMap<string, Cost>;
 }
 
+/** Stack-level resource types whose size grows with the stack's pipelines. */
+const GROWING_TYPES = new Set(['AWS::CloudWatch::Dashboard', 'AWS::IAM::Policy']);
+
 type Template = { Resources?: Record<string, unknown>; Outputs?: Record<string, unknown> };
 
 /** Measures a synthesized stack: `template` is what the cloud assembly holds for it. */
@@ -78,12 +81,14 @@ export function measureTemplate(stack: ContinuumStack, template: Template): Stac
   const costOf = (scope: IConstruct): Cost => elementsOf(scope).reduce((sum, element) => add(sum, entryCost(element)), ZERO);
 
   const own = new Map([...stack.pipelines].map(([name, pipeline]) => [name, costOf(pipeline)]));
-  const fixedScopes: IConstruct[] = [stack.functions, stack.alertsKey, ...(stack.jobSlots && Stack.of(stack.jobSlots) === stack ? [stack.jobSlots] : [])];
-  const fixedParts = fixedScopes.reduce((sum, scope) => add(sum, costOf(scope)), ZERO);
-  const ownSum = [...own.values()].reduce(add, ZERO);
-  // What is neither a pipeline's nor fixed grows with the pipelines: shared out evenly.
-  const growing = sub(sub(total, fixedParts), ownSum);
-  const share = own.size > 0 ? scale(growing, 1 / own.size) : ZERO;
+  // Stack-level entries that grow with the pipelines, in bytes only: the dashboard (widgets per
+  // pipeline) and the policies of the functions that follow every execution (one statement
+  // each). Their count, and every other stack-level entry, is fixed.
+  const inPipelines = new Set([...[...stack.pipelines.values()].flatMap((p) => elementsOf(p)), ...elementsOf(stack.functions)]);
+  const growingBytes = elementsOf(stack)
+    .filter((e) => !inPipelines.has(e) && CfnResource.isCfnResource(e) && GROWING_TYPES.has(e.cfnResourceType))
+    .reduce((sum, e) => sum + entryCost(e).templateBytes, 0);
+  const share = own.size > 0 ? { ...ZERO, templateBytes: growingBytes / own.size } : ZERO;
   const pipelines = new Map([...own].map(([name, cost]) => [name, add(cost, share)]));
   const fixed = sub(total, [...pipelines.values()].reduce(add, ZERO));
   return { stackName: stack.stackName, total, fixed, pipelines };
