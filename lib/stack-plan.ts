@@ -34,7 +34,6 @@ export const CLOUDFORMATION_LIMITS: Cost = { templateBytes: 1_000_000, resources
 const ZERO: Cost = { templateBytes: 0, resources: 0, outputs: 0 };
 const add = (a: Cost, b: Cost): Cost => ({ templateBytes: a.templateBytes + b.templateBytes, resources: a.resources + b.resources, outputs: a.outputs + b.outputs });
 const sub = (a: Cost, b: Cost): Cost => ({ templateBytes: a.templateBytes - b.templateBytes, resources: a.resources - b.resources, outputs: a.outputs - b.outputs });
-const scale = (a: Cost, k: number): Cost => ({ templateBytes: a.templateBytes * k, resources: a.resources * k, outputs: a.outputs * k });
 
 /** Fits within the limits. */
 export function fits(cost: Cost, limits: Cost = STACK_LIMITS): boolean {

@@ -1,16 +1,18 @@
 /**
- * Generated configs for scale checks: one-step pipelines (cheap to synthesize, resource-bound,
- * so 45 of them need two stacks) and a mixed config of every system with S3 records and schedules.
+ * Generated configs for scale checks: small scheduled pipelines (cheap to synthesize,
+ * resource-bound: 14 resources each, so 45 of them need two stacks) and a mixed config of every system with S3 records and schedules.
  */
 import { parseConfig, type LoadedConfig } from '../../lib/config/load';
 
-/** One Tamr Mastering pipeline named `name` with `steps` unified-dataset refreshes (projects 1..steps). */
+/** One scheduled Tamr Mastering pipeline named `name` with `steps` unified-dataset refreshes (projects 1..steps). */
 export function smallPipeline(name: string, steps = 1): string {
   const stepLines = Array.from({ length: steps }, (_, s) => `      - kind: refreshUnifiedDataset\n        project: "${s + 1}"\n${steps > 1 ? `        name: Refresh unified dataset ${s + 1}\n        subject: unified dataset ${s + 1}\n` : ''}`);
   return `  - name: ${name}
     system: tamr-mastering
     baseUrl: https://tamr.example.com:9100
     secretName: continuum/tamr-mastering
+    schedule:
+      expression: rate(1 day)
     steps:
 ${stepLines.join('')}`;
 }
