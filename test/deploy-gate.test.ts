@@ -6,7 +6,7 @@
  * flattened with placeholder ARNs (cfn-lint's definition check E3601 skips `Fn::Join`), and held
  * to CloudFormation's and EventBridge's limits. cdk-nag runs on each config in its own test.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +80,8 @@ beforeAll(async () => {
   }
   if (!cfnLintMissing) {
     const files = templates.flatMap((t) => [t.file, t.flattenedFile]);
-    const run = spawnSync('python3', [...PYTHON_CFN_LINT, '--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    // Asynchronous: linting takes a while, and a blocked worker stops answering its runner.
+    const run = await runAsync('python3', [...PYTHON_CFN_LINT, '--format', 'json', '--', ...files]);
     // Exit status: bit 2 = errors, 4 = warnings, 8 = informational; anything else is a crash.
     if (run.status === null || run.status & 1 || !run.stdout.trim().startsWith('[')) throw new Error(`cfn-lint did not run: ${run.stderr || run.error?.message}`);
     findings = JSON.parse(run.stdout) as LintFinding[];
@@ -88,6 +89,18 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function runAsync(command: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => resolve({ status: null, stdout, stderr, error }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('deploy gate', () => {
   it('synthesizes the three configs, (c) over several stacks', () => {
