@@ -83,7 +83,8 @@ Loads and validates the pipelines file; prints each pipeline and its steps, or e
 
 Synthesizes the CDK app in-process, exactly as \`npx cdk synth\` does through bin/app.ts, and
 writes the cloud assembly (template and Lambda bundles) to --out. Prints the stacks, state
-machines and resource counts.
+machines and resource counts. Records which stack each pipeline is in next to the config
+(<config>.placement.json, commit it): later synths keep every placed pipeline in its stack.
 
   --config FILE       pipelines file (default pipelines.yaml)
   --out DIR           output directory (default cdk.out)
@@ -328,16 +329,21 @@ async function synth(args: string[]): Promise<number> {
     strict: true,
   });
   const config = await loadConfigFile(values.config!);
-  const { buildApp } = await import('../lib/app');
+  const { buildApp, movedWarning } = await import('../lib/app');
+  const { placementFileFor, writePlacement } = await import('../lib/placement');
   const built = buildApp({
     config,
     stackName: values['stack-name'],
     bundle: !values['no-bundle'],
     appProps: { outdir: values.out },
   });
-  const { app } = built;
+  const { app, placement, moved } = built;
   const assembly = app.synth();
   console.log(`Synthesized ${config.file} into ${assembly.directory}`);
+  const warning = movedWarning(moved);
+  if (warning) console.error(warning);
+  const placementFile = placementFileFor(config.file);
+  if (writePlacement(placementFile, placement)) console.log(`  wrote ${placementFile}: which stack each pipeline is in (commit it with ${config.file})`);
   for (const stack of assembly.stacks) {
     const resources = Object.values((stack.template as { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> }).Resources ?? {});
     const byType = new Map<string, number>();

@@ -12,6 +12,7 @@ import type { ConfigLocation } from './constructs/history-bounds';
 import { historyProblem } from './polling/history-budget';
 import { ExecutionCleanup } from './constructs/execution-cleanup';
 import { FailedDeliveries } from './constructs/failed-deliveries';
+import { stateMachineArnPrefix as stateMachineArnPrefixOf } from './constructs/execution-events';
 import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
@@ -36,6 +37,12 @@ export interface ContinuumStackProps extends StackProps {
    * @default true
    */
   readonly historyBudget?: boolean;
+  /**
+   * What the state machines' names start with (then the pipeline's name). The stack's execution
+   * rules match this prefix, so it must not start another stack's (see lib/stack-plan.ts).
+   * @default `<stack name>-`
+   */
+  readonly stateMachineNamePrefix?: string;
 }
 
 export class ContinuumStack extends Stack {
@@ -54,6 +61,8 @@ export class ContinuumStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
+    const namePrefix = props.stateMachineNamePrefix ?? `${this.stackName}-`;
+    const stateMachineArnPrefix = stateMachineArnPrefixOf(this, namePrefix);
     this.functions = new HandlerFunctions(this, 'Handlers');
     this.records = new RecordInputs(this, 'Records', { file: props.config.file, pipelines: props.config.pipelines });
     // Alert topics are encrypted; EventBridge and CloudWatch alarms must be able to publish, but
@@ -77,7 +86,7 @@ export class ContinuumStack extends Stack {
     const overBudget: ConfigProblem[] = [];
     for (const pipeline of props.pipelines ?? props.config.pipelines) {
       const at = configLocation(props.config, pipeline);
-      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at });
+      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at, stateMachineNamePrefix: namePrefix });
       pipelines.set(pipeline.name, built);
       const problem = historyProblem(built.history);
       if (problem && props.historyBudget !== false) overBudget.push(problem);
@@ -89,6 +98,7 @@ export class ContinuumStack extends Stack {
     this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       failedDeliveries: this.failedDeliveries,
+      stateMachineArnPrefix,
       pipelines: [...pipelines].map(([name, p]) => ({ name, stateMachine: p.stateMachine, steps: p.jobs.map((job) => ({ key: job.key, title: job.title })) })),
     });
 
@@ -97,6 +107,7 @@ export class ContinuumStack extends Stack {
     if (stopFunctions.length > 0 || holdsSlots) {
       this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
+        stateMachineArnPrefix,
         stopFunctions,
         jobSlots: holdsSlots ? this.jobSlots : undefined,
         failedDeliveries: this.failedDeliveries,

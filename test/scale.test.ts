@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type BuiltApp } from '../lib/app';
 import { pipelinesOf, type CfnTemplate } from '../lib/local/synthesized';
-import { measureStack, planStacks } from '../lib/stack-plan';
+import { STACK_LIMITS } from '../lib/stack-plan';
 import { generatedPipelines } from '../bench/generated-pipelines';
 
 const config = generatedPipelines(100);
@@ -14,7 +14,7 @@ let built: BuiltApp;
 let templates: Array<{ name: string; template: CfnTemplate; bytes: number }>;
 
 beforeAll(async () => {
-  built = buildApp({ config, bundle: false });
+  built = buildApp({ config, bundle: false, placement: new Map() });
   // Two synchronous steps of several seconds each: let the test worker answer its runner between them.
   await new Promise((resolve) => setImmediate(resolve));
   const assembly = built.app.synth();
@@ -58,16 +58,12 @@ describe('100 pipelines', () => {
     for (const pipeline of pipelines) expect(pipeline.functions.size, pipeline.config.name).toBe(4);
   });
 
-  it('keeps every pipeline in its stack when one is appended', () => {
-    // The plan from the measured pipelines is what was built; appending one more (as large as the
-    // largest) changes nothing before it. (Planned from the measures: no second 100-pipeline build.)
-    const measures = built.stacks.map(measureStack);
-    const measure = { ...measures[0], pipelines: measures.flatMap((m) => m.pipelines) };
-    const plan = planStacks(measure);
-    expect(plan).toEqual(built.stacks.map((stack) => [...stack.pipelines.keys()]));
-    const largest = measure.pipelines.reduce((a, b) => (b.templateBytes > a.templateBytes ? b : a));
-    const appended = planStacks({ ...measure, pipelines: [...measure.pipelines, { ...largest, name: 'project-101' }] });
-    expect(appended.slice(0, plan.length - 1)).toEqual(plan.slice(0, -1));
-    expect(appended[plan.length - 1].slice(0, plan.at(-1)!.length)).toEqual(plan.at(-1));
+  it('measures what CDK writes: each stack within 900,000 bytes and 450 resources, as the template file says', () => {
+    expect(built.measures?.map((m) => m.stackName)).toEqual(templates.map((t) => t.name));
+    for (const [i, t] of templates.entries()) {
+      expect(built.measures![i].total.templateBytes, t.name).toBe(t.bytes);
+      expect(t.bytes, t.name).toBeLessThanOrEqual(STACK_LIMITS.templateBytes);
+      expect(Object.keys(t.template.Resources).length, t.name).toBeLessThanOrEqual(STACK_LIMITS.resources);
+    }
   });
 });

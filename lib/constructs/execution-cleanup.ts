@@ -29,6 +29,12 @@ export const ENDED_EARLY_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 export interface ExecutionCleanupProps {
   /** The state machines whose ended executions are cleaned up. */
   readonly stateMachines: readonly sfn.StateMachine[];
+  /**
+   * The ARN prefix the rule follows them by (constant-size pattern); it must match these
+   * machines and no other stack's.
+   * @default the rule lists every machine's ARN
+   */
+  readonly stateMachineArnPrefix?: string;
   /** Every function that stops a remote job (invoked with the payload recorded in the history). */
   readonly stopFunctions: readonly IFunction[];
   /** The stack's slot pools: the cleaner releases the slots an ended execution still holds. */
@@ -68,7 +74,7 @@ export class ExecutionCleanup extends Construct {
 
     this.rule = new events.Rule(this, 'ExecutionEndedEarly', {
       description: `Continuum: an execution was aborted, timed out or failed: stop the remote jobs it left running${props.jobSlots ? ' and release its tenant job slots' : ''}`,
-      eventPattern: executionStatusPattern(props.stateMachines, ENDED_EARLY_STATUSES),
+      eventPattern: executionStatusPattern(props.stateMachineArnPrefix ? { arnPrefix: props.stateMachineArnPrefix } : props.stateMachines, ENDED_EARLY_STATUSES),
       targets: [new eventTargets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.hours(2), deadLetterQueue: props.failedDeliveries?.queue })],
     });
   }

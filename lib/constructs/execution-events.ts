@@ -9,13 +9,29 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 
+/**
+ * The state machines a rule follows: a list of machines (one pipeline's alerts), or every machine
+ * whose ARN starts with `arnPrefix` (a stack's: see stateMachineArnPrefix), which keeps the
+ * pattern the same size whatever the number of pipelines (EventBridge allows 2,048 characters).
+ */
+export type FollowedMachines = readonly sfn.IStateMachine[] | { readonly arnPrefix: string };
+
 /** Executions of `machines` that reached one of `statuses`. */
-export function executionStatusPattern(machines: readonly sfn.IStateMachine[], statuses: readonly string[]): events.EventPattern {
+export function executionStatusPattern(machines: FollowedMachines, statuses: readonly string[]): events.EventPattern {
+  const stateMachineArn = 'arnPrefix' in machines ? [{ prefix: machines.arnPrefix }] : machines.map((machine) => machine.stateMachineArn);
   return {
     source: ['aws.states'],
     detailType: ['Step Functions Execution Status Change'],
-    detail: { status: [...statuses], stateMachineArn: machines.map((machine) => machine.stateMachineArn) },
+    detail: { status: [...statuses], stateMachineArn },
   };
+}
+
+/**
+ * The ARN prefix shared by the state machines named `<namePrefix><pipeline>` in this stack's
+ * account and region: `arn:<partition>:states:<region>:<account>:stateMachine:<namePrefix>`.
+ */
+export function stateMachineArnPrefix(scope: Construct, namePrefix: string): string {
+  return Stack.of(scope).formatArn({ service: 'states', resource: 'stateMachine', resourceName: namePrefix, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
 /**

@@ -29,6 +29,12 @@ export interface OperationsDashboardProps {
   readonly pipelines: readonly DashboardPipeline[];
   /** Where run-metrics events that failed, or could not reach the function, are kept. @default dropped after the retries */
   readonly failedDeliveries?: FailedDeliveries;
+  /**
+   * The ARN prefix the "execution succeeded" rule follows the pipelines' machines by
+   * (constant-size pattern); it must match these machines and no other stack's.
+   * @default the rule lists every machine's ARN
+   */
+  readonly stateMachineArnPrefix?: string;
 }
 
 export class OperationsDashboard extends Construct {
@@ -58,7 +64,7 @@ export class OperationsDashboard extends Construct {
     );
     new events.Rule(this, 'ExecutionSucceeded', {
       description: 'Continuum: a run succeeded: publish its job durations',
-      eventPattern: executionStatusPattern(machines, ['SUCCEEDED']),
+      eventPattern: executionStatusPattern(props.stateMachineArnPrefix ? { arnPrefix: props.stateMachineArnPrefix } : machines, ['SUCCEEDED']),
       targets: [new eventTargets.LambdaFunction(this.runMetrics, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: props.failedDeliveries?.queue })],
     });
     Validations.of(this).acknowledge({

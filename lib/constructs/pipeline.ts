@@ -3,6 +3,7 @@
  * schedule. Its tasks invoke the stack's shared handler functions (HandlerFunctions).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -44,6 +45,12 @@ export interface PipelineProps {
   readonly jobSlots?: JobSlotTable;
   /** Where the pipeline (and its slot pool) are in the config file, for the fields the history budget names. */
   readonly at: ConfigLocation;
+  /**
+   * What the state machine's name starts with (then the pipeline's name): the stack's rules
+   * follow its machines by this prefix, so no two stacks' prefixes may start one another.
+   * @default `<stack name>-`
+   */
+  readonly stateMachineNamePrefix?: string;
 }
 
 export class Pipeline extends Construct {
@@ -66,7 +73,7 @@ export class Pipeline extends Construct {
     const { pipeline } = props;
     this.jobs = jobsOf(pipeline);
     const stack = Stack.of(this);
-    const stateMachineName = boundedName(`${stack.stackName}-${pipeline.name}`, 80);
+    const stateMachineName = boundedName(`${props.stateMachineNamePrefix ?? `${stack.stackName}-`}${pipeline.name}`, 80);
     this.stateMachineName = stateMachineName;
 
     const functions = new Set<IFunction>();
@@ -166,6 +173,12 @@ export class Pipeline extends Construct {
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({ ...schedule.input, trigger: 'schedule' }),
         retryAttempts: 2,
+        // The pipeline's own role (CDK's default is a stack-level one per target): the stack
+        // planner counts it with the pipeline, and it goes when the pipeline goes.
+        role: new iam.Role(this, 'ScheduleRole', {
+          assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+          description: `Continuum: lets the schedule of pipeline '${pipeline.name}' start its state machine`,
+        }),
       }),
     });
     return scheduleName;

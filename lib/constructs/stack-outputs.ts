@@ -5,7 +5,7 @@
  * its dead-letter queue. At most 4 outputs per pipeline and 2 per stack (CloudFormation allows
  * 200 per stack; the stack planner counts them). Keys are stable: `<PipelinePascal><What>`.
  */
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type CfnOutputProps } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { pascal } from './names';
@@ -33,18 +33,22 @@ export const stateMachineConsoleUrl = (region: string, arn: string): string =>
 export const dashboardConsoleUrl = (region: string, name: string): string =>
   `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${name}`;
 
-/** The outputs of one pipeline, on the stack itself (so the keys are exactly OUTPUT_KEYS'). */
+/**
+ * The outputs of one pipeline. They belong to the pipeline construct (the stack planner counts
+ * them as the pipeline's) but keep exactly OUTPUT_KEYS' logical ids.
+ */
 export function addPipelineOutputs(stack: Stack, name: string, pipeline: Pipeline): void {
+  const output = (key: string, props: CfnOutputProps) => new CfnOutput(pipeline, key, props).overrideLogicalId(key);
   const arn = pipeline.stateMachine.stateMachineArn;
-  new CfnOutput(stack, OUTPUT_KEYS.stateMachineArn(name), { value: arn, description: `Continuum pipeline '${name}': state machine ARN` });
-  new CfnOutput(stack, OUTPUT_KEYS.consoleUrl(name), {
+  output(OUTPUT_KEYS.stateMachineArn(name), { value: arn, description: `Continuum pipeline '${name}': state machine ARN` });
+  output(OUTPUT_KEYS.consoleUrl(name), {
     value: stateMachineConsoleUrl(stack.region, arn),
     description: `Continuum pipeline '${name}': its executions in the Step Functions console`,
   });
   if (pipeline.scheduleName) {
-    new CfnOutput(stack, OUTPUT_KEYS.scheduleName(name), { value: pipeline.scheduleName, description: `Continuum pipeline '${name}': EventBridge Scheduler schedule (group default)` });
+    output(OUTPUT_KEYS.scheduleName(name), { value: pipeline.scheduleName, description: `Continuum pipeline '${name}': EventBridge Scheduler schedule (group default)` });
   }
-  new CfnOutput(stack, OUTPUT_KEYS.alertTopicArn(name), {
+  output(OUTPUT_KEYS.alertTopicArn(name), {
     value: pipeline.alerts.topic.topicArn,
     description: `Continuum pipeline '${name}': SNS topic told of failed and timed-out runs${pipeline.alerts.ownTopic ? ' (alerts.topicArn)' : ''}`,
   });

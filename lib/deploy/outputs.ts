@@ -16,7 +16,7 @@ export interface StackOutput {
   readonly description?: string;
 }
 
-/** The outputs of `stack`, in the order they were added. */
+/** The outputs of `stack` (its own and its pipelines'), pipelines first, in the order they were added. */
 export function stackOutputs(stack: ContinuumStack): StackOutput[] {
   // A state machine's name is fixed, so its Ref (the ARN) is known up to region and account.
   const known = new Map<string, string>();
@@ -27,7 +27,7 @@ export function stackOutputs(stack: ContinuumStack): StackOutput[] {
         stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: pipeline.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ));
   }
-  return stack.node.children
+  return [...[...stack.pipelines.values()].flatMap((p) => p.node.children), ...stack.node.children]
     .filter((child): child is CfnOutput => child instanceof CfnOutput)
     .map((output) => ({ key: stack.resolve(output.logicalId) as string, value: renderValue(stack, output.value, known), description: output.description }));
 }
