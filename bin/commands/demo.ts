@@ -1,0 +1,38 @@
+import { defineCommand } from './declare';
+import { execute } from './execute';
+import { configOption, demoSetup, loadConfigFile, outputOption, systemOption } from './shared';
+
+export const demoCommand = defineCommand({
+  name: 'demo',
+  summary: 'Run an example pipeline against its bundled simulator (what `npm start` does)',
+  description: `Starts the system's simulator on 127.0.0.1, then runs its example pipeline from pipelines.yaml
+against it with demo credentials. Waits are shortened to --wait-ms.`,
+  options: {
+    system: systemOption,
+    config: { ...configOption, help: 'pipelines file holding the demo pipeline' },
+    'wait-ms': { type: 'integer', value: 'N', help: 'pause N ms in every Wait state', default: 300 },
+    output: { ...outputOption, help: 'print one JSON object at the end instead of progress' },
+  },
+  notes: `On a terminal, progress is one line per step, redrawn in place; with CI set or output piped,
+one plain line per event. The run's history is saved for \`continuum history\`.`,
+  async run(values) {
+    const json = values.output === 'json';
+    const setup = await demoSetup(values.system);
+    const config = await loadConfigFile(values.config);
+    const { LocalSession } = await import('../../lib/local/session');
+    const simulator = setup.simulator();
+    const root = await simulator.start();
+    const session = await LocalSession.open(config, setup.secrets);
+    try {
+      if (!json) {
+        console.log(`Continuum demo: pipeline '${setup.pipeline}' (${values.system}) executed locally by aws-local-stepfunctions`);
+        console.log(`  simulator: ${root}   execution input: ${JSON.stringify(setup.input)}\n`);
+      }
+      const report = await execute(session, setup.pipeline, { baseUrl: setup.baseUrl(root), input: setup.input, waitMs: values['wait-ms'], retryMs: 200, json });
+      return report.status === 'SUCCEEDED' ? 0 : 1;
+    } finally {
+      await session.close();
+      await simulator.stop();
+    }
+  },
+});
