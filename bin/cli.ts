@@ -34,16 +34,28 @@ async function main(argv: string[]): Promise<number> {
 /** Errors the user can fix: print the message (never a stack trace) and exit 2. */
 const USAGE_ERRORS = new Set(['UsageError', 'UnknownPipelineError', 'ParseError']);
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const name = (error as Error)?.name;
-    if (name === 'ConfigError') console.error(`Invalid config:\n${(error as Error).message}`);
-    else if (USAGE_ERRORS.has(name)) console.error(`continuum: ${(error as Error).message}`);
-    else {
-      console.error(error);
-      process.exit(1);
-    }
-    process.exit(2);
-  },
-);
+/**
+ * Exit once stdout and stderr have handed everything to the OS: `process.exit()` drops what a
+ * pipe has not taken yet (a large `--output json` cut at 64 KiB).
+ */
+async function exitWhenWritten(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => (stream.writableLength === 0 && !stream.writableNeedDrain ? resolve() : stream.write('', () => resolve())))));
+  process.exit(code);
+}
+
+// A reader that closes the pipe early (`| head`) is not an error of the command.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+main(process.argv.slice(2)).then(exitWhenWritten, (error: unknown) => {
+  const name = (error as Error)?.name;
+  if (name === 'ConfigError') console.error(`Invalid config:\n${(error as Error).message}`);
+  else if (USAGE_ERRORS.has(name)) console.error(`continuum: ${(error as Error).message}`);
+  else {
+    console.error(error);
+    return exitWhenWritten(1);
+  }
+  return exitWhenWritten(2);
+});

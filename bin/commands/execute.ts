@@ -19,7 +19,11 @@ export interface ExecuteOptions {
 export async function execute(session: LocalSession, pipeline: string, options: ExecuteOptions): Promise<RunReport> {
   const { jsonReport, summaryLines } = await import('../../lib/local/progress');
   const { LiveProgress, plainProgress, progressMode } = await import('../../lib/local/progress-view');
+  const { setLogSink } = await import('../../lambdas/shared/logger');
   const jobs = session.pipeline(pipeline).jobs; // throws UnknownPipelineError before anything runs
+  // A run keeps its handlers' log lines (report.logs); a line written outside one goes to stderr,
+  // never into stdout, which holds the progress or the one JSON document.
+  setLogSink((line) => process.stderr.write(`${line}\n`));
   const started = Date.now();
   const live = !options.json && progressMode(process.stdout) === 'live';
   const view = options.json ? undefined : live ? new LiveProgress(jobs, started, process.stdout).start() : plainProgress(started);
