@@ -266,6 +266,12 @@ describe('scheduleExpressionProblem', () => {
     'cron(0 2 * * ? *)',
     'cron(0/15 8-17 ? * MON-FRI *)',
     'cron(30 1 1 * ? *)',
+    'cron(0 3 L * ? *)',
+    'cron(0 3 15W * ? *)',
+    'cron(0 3 ? * 6#3 *)',
+    'cron(0 3 ? * 6L 2027)',
+    'cron(0 3 ? JAN-MAR SUN 2026-2030)',
+    'at(2026-12-01T03:00:00)',
   ])('accepts %s', (expression) => {
     expect(scheduleExpressionProblem(expression)).toBeUndefined();
   });
@@ -279,8 +285,12 @@ describe('scheduleExpressionProblem', () => {
     ['rate(-1 hours)', "must be 'rate(<n> <unit>)'"],
     ['cron(0 2 * * *)', 'cron needs 6 fields'],
     ['cron(0 2 1 * MON *)', "'?' in day-of-month or day-of-week"],
-    ['cron(a 2 * * ? *)', 'minutes and hours must be'],
-    ['every 6 hours', "must be 'rate(<n> <unit>)' or 'cron(<6 fields>)'"],
+    ['cron(a 2 * * ? *)', "cron minutes field 'a': takes 0-59"],
+    ['cron(0 3 ? * ? *)', "'?' in only one of"],
+    ['cron(0 3 ? * 8 *)', '1-7 = SUN-SAT'],
+    ['cron(0 3 * * ? 1969)', 'outside 1970-2199'],
+    ['at(2026-02-30T03:00:00)', 'not a valid date and time'],
+    ['every 6 hours', "must be 'rate(<n> <unit>)', 'cron(<6 fields>)' or 'at("],
     ['', "must be 'rate(<n> <unit>)'"],
   ])('rejects %s', (expression, reason) => {
     expect(scheduleExpressionProblem(expression)).toContain(reason);
