@@ -14,12 +14,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const corpusDir = join(here, 'fixtures', 'bad-config');
 const exampleFile = resolve(here, '..', 'pipelines.yaml');
 
-/** `# expect: <path>: <reason>`; `(file)` stands for a whole-file problem (no path). */
-function expectation(file: string): { path: string; reason: string } {
+/**
+ * `# expect: <path>: <reason>`; `(file)` stands for a whole-file problem (no path), `(file:L:C)`
+ * for a problem reading the YAML at line L, column C (reported as `file:L:C: reason`).
+ */
+function expectation(file: string): { path: string; reason: string; at?: string } {
   const first = readFileSync(file, 'utf8').split('\n')[0];
-  const match = /^# expect: (.+?): (.+)$/.exec(first);
+  const match = /^# expect: (\(file:\d+:\d+\)|.+?): (.+)$/.exec(first);
   if (!match) throw new Error(`${file}: first line must be '# expect: <path>: <reason>', got '${first}'`);
-  return { path: match[1] === '(file)' ? '' : match[1], reason: match[2] };
+  const at = /^\(file(:\d+:\d+)\)$/.exec(match[1])?.[1];
+  return { path: match[1] === '(file)' || at ? '' : match[1], reason: match[2], at };
 }
 
 function loadError(file: string): unknown {
@@ -42,7 +46,7 @@ describe('bad-config corpus', () => {
 
   it.each(files)('%s is rejected with the expected path and reason', (name) => {
     const file = join(corpusDir, name);
-    const { path, reason } = expectation(file);
+    const { path, reason, at } = expectation(file);
     const error = loadError(file);
 
     expect(error, 'the file must not load').toBeDefined();
@@ -52,10 +56,10 @@ describe('bad-config corpus', () => {
 
     // Every line is `file: path: reason` (or `file: reason`), never a stack trace or zod's own text.
     for (const line of lines) {
-      expect(line.startsWith(`${file}: `), line).toBe(true);
+      expect(line.startsWith(`${file}: `) || /^:\d+:\d+: /.test(line.slice(file.length)), line).toBe(true);
       expect(line).not.toMatch(/^\s+at |Error:|Invalid input|Too (small|big)|received \w+|\[object Object\]/);
     }
-    const prefix = path ? `${file}: ${path}: ` : `${file}: `;
+    const prefix = at ? `${file}${at}: ` : path ? `${file}: ${path}: ` : `${file}: `;
     expect(message).toContain(prefix);
     const line = lines.find((l) => l.startsWith(prefix) && l.includes(reason));
     expect(line, `no line starts with '${prefix}' and contains '${reason}' in:\n${message}`).toBeDefined();
