@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandHelp, defineCommand, mainHelp, parseOptions, UsageError } from '../bin/commands/declare';
 import { COMMANDS } from '../bin/commands/index';
+import { parseJsonObject } from '../bin/commands/shared';
 import { closest } from '../lib/text/suggest';
 
 const sample = defineCommand({
@@ -78,5 +79,21 @@ describe('command declarations', () => {
     expect(closest('schedul', ['schedule', 'steps'])).toBe('schedule');
     expect(closest('dataProductID', ['dataProductId'])).toBe('dataProductId');
     expect(closest('frobnicate', ['run', 'graph', 'validate'])).toBeUndefined();
+  });
+
+  it('say where --secrets and --input stop being JSON (line and column)', () => {
+    const message = (text: string) => {
+      try {
+        parseJsonObject(text, '--secrets s.json');
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(message('{\n  "continuum/tamr": {\n    "username" "admin"\n  }\n}')).toMatch(/^--secrets s\.json: not valid JSON at line 3, column 16: \S/);
+    expect(message('{"a": 1')).toMatch(/^--secrets s\.json: not valid JSON at line 1, column 8: /);
+    expect(message('[1, 2]')).toBe('--secrets s.json: must be a JSON object, got a list');
+    expect(parseJsonObject('{"mlConfigurationChanged": true}', '--input')).toEqual({ mlConfigurationChanged: true });
   });
 });

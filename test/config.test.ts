@@ -339,3 +339,25 @@ ${extra}
         project: "1"`}
 `;
 }
+
+describe('unknown fields', () => {
+  const problemsOf = (text: string) => {
+    try {
+      parseConfig(text, 'f.yaml');
+    } catch (error) {
+      return (error as ConfigError).message.split('\n');
+    }
+    return [];
+  };
+
+  it('suggest the field a typo stands for, wherever it is', () => {
+    expect(problemsOf(minimal('', '    schedul: { expression: rate(1 day) }'))).toContain("f.yaml: pipelines[0].schedul: unknown field; did you mean 'schedule'?");
+    expect(problemsOf(minimal('', '    polling: { initialIntervalSecond: 5 }'))).toContain("f.yaml: pipelines[0].polling.initialIntervalSecond: unknown field; did you mean 'initialIntervalSeconds'?");
+    expect(problemsOf(minimal('', '    frobnicate: 1'))).toContain('f.yaml: pipelines[0].frobnicate: unknown field');
+  });
+
+  it('ignore top-level x- keys, the home of shared anchors', () => {
+    const config = parseConfig(`x-polling: &polling { initialIntervalSeconds: 7 }\n${minimal('', '    polling: *polling')}`, 'f.yaml');
+    expect(config.pipelines[0].polling.initialIntervalSeconds).toBe(7);
+  });
+});

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { jobsOf } from '../providers';
+import { closest } from '../text/suggest';
 import { pipelinesFileSchema, type PipelineConfig, type PipelinesFile } from './schema';
 
 /** One problem in a config file. */
@@ -194,15 +195,43 @@ function rangeReason(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): 
   }
 }
 
-/** "unknown field 'secretname'" next to "secretName: required" is a typo: say so. */
+/**
+ * "unknown field 'secretname'" next to "secretName: required" is a typo: say so. Any other
+ * unknown field gets the closest field name the config knows anywhere (`schedul` → `schedule`).
+ */
 function withSuggestions(problems: ConfigProblem[]): ConfigProblem[] {
   const required = problems.filter((p) => p.reason.startsWith('required')).map((p) => p.path);
   return problems.map((problem) => {
     if (problem.reason !== 'unknown field') return problem;
     const { parent, key } = splitPath(problem.path);
-    const match = required.map(splitPath).find((r) => r.parent === parent && isTypo(key, r.key));
-    return match ? { ...problem, reason: `unknown field; did you mean '${match.key}'?` } : problem;
+    const match = required.map(splitPath).find((r) => r.parent === parent && isTypo(key, r.key))?.key ?? closest(key, fieldNames());
+    return match ? { ...problem, reason: `unknown field; did you mean '${match}'?` } : problem;
   });
+}
+
+let knownFields: Set<string> | undefined;
+/** Every field name of the config schema, at any depth (x- keys aside). */
+function fieldNames(): Set<string> {
+  if (knownFields) return knownFields;
+  const names = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (schema: unknown): void => {
+    if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+    seen.add(schema);
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    if (def.type === 'object') {
+      for (const [name, field] of Object.entries(def.shape as Record<string, unknown>)) {
+        names.add(name);
+        walk(field);
+      }
+    }
+    for (const key of ['innerType', 'element', 'in', 'out', 'valueType', 'left', 'right']) walk(def[key]);
+    for (const option of (def.options as unknown[] | undefined) ?? []) walk(option);
+  };
+  walk(pipelinesFileSchema);
+  knownFields = names;
+  return names;
 }
 
 function splitPath(path: string): { parent: string; key: string } {
