@@ -1,4 +1,6 @@
+import type { LocalSession } from '../../lib/local/session';
 import { defineCommand } from './declare';
+import { activity } from './feedback';
 import { execute } from './execute';
 import { configOption, demoSetup, loadConfigFile, outputOption, systemOption } from './shared';
 
@@ -18,11 +20,21 @@ one plain line per event. The run's history is saved for \`continuum history\`.`
   async run(values) {
     const json = values.output === 'json';
     const setup = await demoSetup(values.system);
-    const config = await loadConfigFile(values.config);
-    const { LocalSession } = await import('../../lib/local/session');
+    const synthesizing = activity(`Synthesizing ${values.config} to run the ${values.system} demo locally…`, { json });
     const simulator = setup.simulator();
-    const root = await simulator.start();
-    const session = await LocalSession.open(config, setup.secrets);
+    let session: LocalSession;
+    let root: string;
+    try {
+      const config = await loadConfigFile(values.config);
+      const { LocalSession } = await import('../../lib/local/session');
+      root = await simulator.start();
+      session = await LocalSession.open(config, setup.secrets);
+    } catch (error) {
+      await simulator.stop();
+      throw error;
+    } finally {
+      await synthesizing.done();
+    }
     try {
       if (!json) {
         console.log(`Continuum demo: pipeline '${setup.pipeline}' (${values.system}) executed locally by aws-local-stepfunctions`);

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunJob } from '../../lib/local/history';
+import type { ProgressView } from '../../lib/local/progress-view';
 import type { RunReport } from '../../lib/local/runner';
 import type { LocalSession } from '../../lib/local/session';
 
@@ -20,13 +21,27 @@ export async function execute(session: LocalSession, pipeline: string, options: 
   const { jsonReport, summaryLines } = await import('../../lib/local/progress');
   const { LiveProgress, plainProgress, progressMode } = await import('../../lib/local/progress-view');
   const { setLogSink } = await import('../../lambdas/shared/logger');
+  const { baseUrlOf } = await import('../../lib/providers');
   const jobs = session.pipeline(pipeline).jobs; // throws UnknownPipelineError before anything runs
   // A run keeps its handlers' log lines (report.logs); a line written outside one goes to stderr,
   // never into stdout, which holds the progress or the one JSON document.
   setLogSink((line) => process.stderr.write(`${line}\n`));
   const started = Date.now();
   const live = !options.json && progressMode(process.stdout) === 'live';
-  const view = options.json ? undefined : live ? new LiveProgress(jobs, started, process.stdout).start() : plainProgress(started);
+  let view: ProgressView | undefined;
+  const running = session.start(pipeline, {
+    baseUrl: options.baseUrl,
+    input: options.input,
+    waitMs: options.waitMs,
+    retryMs: options.retryMs,
+    onEvent: options.json ? undefined : (event) => view?.onEvent(event),
+  });
+  // Events arrive asynchronously: the header and the view are in place before the first one.
+  if (!options.json) {
+    const { config } = running.pipeline;
+    process.stdout.write(`Running '${config.name}' (${config.system}) against ${options.baseUrl ?? baseUrlOf(config)}\n  execution: ${running.executionArn.split(':').pop()}\n\n`);
+    view = live ? new LiveProgress(jobs, started, process.stdout).start() : plainProgress(started);
+  }
   // Ctrl-C during a live view: put the cursor back before exiting like an interrupted command.
   const interrupted = () => {
     view?.finish();
@@ -35,13 +50,7 @@ export async function execute(session: LocalSession, pipeline: string, options: 
   if (view) process.once('SIGINT', interrupted);
   let report: RunReport;
   try {
-    report = await session.run(pipeline, {
-      baseUrl: options.baseUrl,
-      input: options.input,
-      waitMs: options.waitMs,
-      retryMs: options.retryMs,
-      onEvent: view ? (event) => view.onEvent(event) : undefined,
-    });
+    report = await running.done;
   } finally {
     view?.finish();
     process.removeListener('SIGINT', interrupted);

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SynthesizedApp } from '../../lib/local/synthesized';
 import { defineCommand, UsageError } from './declare';
+import { activity } from './feedback';
 import { checkPipelineName, configOption, loadConfigFile } from './shared';
 
 const FORMATS = ['mermaid', 'svg', 'png'] as const;
@@ -25,10 +27,16 @@ export const graphCommand = defineCommand({
 
     const config = await loadConfigFile(values.config);
     await checkPipelineName(config, values.pipeline);
-    const { synthesizeForLocalRun } = await import('../../lib/local/synthesized');
+    const synthesizing = activity(`Synthesizing ${values.config} to draw ${values.pipeline ? `'${values.pipeline}'` : 'its pipelines'}…`);
+    let app: SynthesizedApp;
+    try {
+      const { synthesizeForLocalRun } = await import('../../lib/local/synthesized');
+      app = synthesizeForLocalRun(config);
+    } finally {
+      await synthesizing.done();
+    }
     const { toDot, toPng, toSvg } = await import('../../lib/diagram/graphviz');
     const { toMermaid } = await import('../../lib/diagram/mermaid');
-    const app = synthesizeForLocalRun(config);
     const selected = [...app.pipelines.values()].filter((p) => !values.pipeline || p.config.name === values.pipeline);
 
     mkdirSync(values.out, { recursive: true });

@@ -1,4 +1,6 @@
+import type { LocalSession } from '../../lib/local/session';
 import { defineCommand } from './declare';
+import { activity } from './feedback';
 import { execute } from './execute';
 import { checkPipelineName, configOption, loadConfigFile, outputOption, parseJsonObject, pipelineOption, readJsonFile } from './shared';
 
@@ -20,17 +22,24 @@ one plain line per event. The run's history is saved for \`continuum history\`.`
   async run(values) {
     const secrets = values.secrets ? readJsonFile(values.secrets, '--secrets') : {};
     const input = values.input ? parseJsonObject(values.input, '--input') : {};
-    const config = await loadConfigFile(values.config);
-    await checkPipelineName(config, values.pipeline);
-    const { LocalSession } = await import('../../lib/local/session');
-    const session = await LocalSession.open(config, secrets);
+    const json = values.output === 'json';
+    const synthesizing = activity(`Synthesizing ${values.config} to run '${values.pipeline}' locally…`, { json });
+    let session: LocalSession;
+    try {
+      const config = await loadConfigFile(values.config);
+      await checkPipelineName(config, values.pipeline);
+      const { LocalSession } = await import('../../lib/local/session');
+      session = await LocalSession.open(config, secrets);
+    } finally {
+      await synthesizing.done();
+    }
     try {
       const report = await execute(session, values.pipeline, {
         baseUrl: values['base-url'],
         input,
         waitMs: values['wait-ms'],
         retryMs: values['retry-ms'],
-        json: values.output === 'json',
+        json,
       });
       return report.status === 'SUCCEEDED' ? 0 : 1;
     } finally {

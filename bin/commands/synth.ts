@@ -1,5 +1,8 @@
 import { join } from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { LoadedConfig } from '../../lib/config/load';
 import { defineCommand } from './declare';
+import { activity } from './feedback';
 import { configOption, loadConfigFile } from './shared';
 
 type TemplateResource = { Type: string; Properties?: Record<string, unknown> };
@@ -17,10 +20,17 @@ machines and resource counts.`,
     'no-bundle': { type: 'boolean', help: 'skip esbuild bundling of the handlers (template only, faster)' },
   },
   async run(values) {
-    const config = await loadConfigFile(values.config);
-    const { buildApp } = await import('../../lib/app');
-    const { app } = buildApp({ config, stackName: values['stack-name'], bundle: !values['no-bundle'], appProps: { outdir: values.out } });
-    const assembly = app.synth();
+    const synthesizing = activity(`Synthesizing ${values.config} into ${values.out}${values['no-bundle'] ? '' : ' (bundling the handlers)'}…`);
+    let assembly: CloudAssembly;
+    let config: LoadedConfig;
+    try {
+      config = await loadConfigFile(values.config);
+      const { buildApp } = await import('../../lib/app');
+      const { app } = buildApp({ config, stackName: values['stack-name'], bundle: !values['no-bundle'], appProps: { outdir: values.out } });
+      assembly = app.synth();
+    } finally {
+      await synthesizing.done();
+    }
     console.log(`Synthesized ${config.file} into ${assembly.directory}`);
     for (const stack of assembly.stacks) {
       const resources = Object.values((stack.template as { Resources?: Record<string, TemplateResource> }).Resources ?? {});
