@@ -48,7 +48,7 @@ export function checkScheduleExpression(expression: string): string | undefined 
 
 function cronProblem(fields: string[]): string | undefined {
   if (fields.length !== 6) return `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
-  const [, , dayOfMonth, , dayOfWeek, year] = fields;
+  const [, , dayOfMonth, , dayOfWeek] = fields;
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     return dayOfMonth === '?' ? "cron takes '?' in only one of day-of-month and day-of-week" : "cron must use '?' in day-of-month or day-of-week";
   }
