@@ -86,7 +86,7 @@ describe('continuum', { timeout: 180_000 }, () => {
     expect(results[4].stderr).toMatch(/Unknown option '--bogus'/);
     expect(results[5].stderr).toContain("--fail: tamr-mastering has no step 'refreshPairs'; did you mean 'refreshRecordPairs'?");
     expect(results[6].stderr).toContain('--quarantine: only the boomi-hub simulator quarantines entities, not tamr-cloud');
-    expect(results[7].stderr).toContain("--level takes steps or states, got 'nodes'");
+    expect(results[7].stderr).toContain("--level takes 'steps' or 'states', got 'nodes'");
   });
 
   it('synth writes the cloud assembly and summarizes it', async () => {
@@ -109,8 +109,9 @@ describe('continuum', { timeout: 180_000 }, () => {
     for (const name of pipelines) expect(result.stdout).toContain(`:stateMachine:Continuum-${name}\n`);
     expect(result.stdout).toMatch(/\n\s+DashboardUrl\s+https:\/\/<region>\.console\.aws\.amazon\.com\/cloudwatch\//);
     // Bundled handlers, as cdk deploy would upload them.
-    const assets = (await readdir(out)).filter((f) => f.startsWith('asset.'));
-    // One asset per handler, shared by the functions that run it for different connections.
+    // One bundle directory per handler, shared by the functions that run it for different
+    // connections (file assets, `asset.<hash>.<ext>`, are the local records files).
+    const assets = (await readdir(out)).filter((f) => /^asset\.[0-9a-f]+$/.test(f));
     expect(assets.length).toBeGreaterThan(0);
     expect(assets.length).toBeLessThanOrEqual(types.filter((t) => t === 'AWS::Lambda::Function').length);
     expect((await stat(join(out, assets[0], 'index.mjs'))).size).toBeGreaterThan(1000);

@@ -55,6 +55,8 @@ describe('continuum run', { timeout: 180_000 }, () => {
     expect(report.steps[1]).toMatchObject({ name: 'Refresh unified dataset', remoteId: expect.stringMatching(/^\d+$/), finalState: 'SUCCEEDED' });
     expect(report.steps[1].polls).toBeGreaterThan(0);
     expect(report.stateTransitions).toBeGreaterThan(30);
+    // With --output json the first line goes to stderr: stdout holds only the document.
+    expect(result.stderr).toContain("Synthesizing pipelines.yaml to run 'tamr-mastering-demo' locally…");
   });
 
   it('exits 1 and prints the error and the operation message when a step fails', async () => {
@@ -62,6 +64,12 @@ describe('continuum run', { timeout: 180_000 }, () => {
     const result = await continuum(runArgs());
 
     expect(result.code).toBe(1);
+    // First what it is doing (before the seconds of synthesis), then the run header; no spinner off a terminal.
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe("Synthesizing pipelines.yaml to run 'tamr-mastering-demo' locally…");
+    expect(lines[1]).toBe(`Running 'tamr-mastering-demo' (tamr-mastering) against ${sim.url}`);
+    expect(lines[2]).toMatch(/^ {2}execution: local-[0-9a-f-]{36}$/);
+    expect(result.stdout).not.toMatch(/\x1b|⠋/);
     expect(result.stdout).toContain('✖ FAILED: TamrOperationFailed');
     expect(result.stdout).toContain('Spark job 42 lost its executors');
     // Progress lines name the steps as they run.

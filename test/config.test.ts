@@ -15,12 +15,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const corpusDir = join(here, 'fixtures', 'bad-config');
 const exampleFile = resolve(here, '..', 'pipelines.yaml');
 
-/** `# expect: <path>: <reason>`; `(file)` stands for a whole-file problem (no path). */
-function expectation(file: string): { path: string; reason: string } {
+/**
+ * `# expect: <path>: <reason>`; `(file)` stands for a whole-file problem (no path), `(file:L:C)`
+ * for a problem reading the YAML at line L, column C (reported as `file:L:C: reason`).
+ */
+function expectation(file: string): { path: string; reason: string; at?: string } {
   const first = readFileSync(file, 'utf8').split('\n')[0];
-  const match = /^# expect: (.+?): (.+)$/.exec(first);
+  const match = /^# expect: (\(file:\d+:\d+\)|.+?): (.+)$/.exec(first);
   if (!match) throw new Error(`${file}: first line must be '# expect: <path>: <reason>', got '${first}'`);
-  return { path: match[1] === '(file)' ? '' : match[1], reason: match[2] };
+  const at = /^\(file(:\d+:\d+)\)$/.exec(match[1])?.[1];
+  return { path: match[1] === '(file)' || at ? '' : match[1], reason: match[2], at };
 }
 
 /** What loading the file, then building its app (as synth does), throws first. */
@@ -45,7 +49,7 @@ describe('bad-config corpus', () => {
 
   it.each(files)('%s is rejected with the expected path and reason', (name) => {
     const file = join(corpusDir, name);
-    const { path, reason } = expectation(file);
+    const { path, reason, at } = expectation(file);
     const error = loadError(file);
 
     expect(error, 'the file must not load').toBeDefined();
@@ -55,10 +59,10 @@ describe('bad-config corpus', () => {
 
     // Every line is `file: path: reason` (or `file: reason`), never a stack trace or zod's own text.
     for (const line of lines) {
-      expect(line.startsWith(`${file}: `), line).toBe(true);
+      expect(line.startsWith(`${file}: `) || /^:\d+:\d+: /.test(line.slice(file.length)), line).toBe(true);
       expect(line).not.toMatch(/^\s+at |Error:|Invalid input|Too (small|big)|received \w+|\[object Object\]/);
     }
-    const prefix = path ? `${file}: ${path}: ` : `${file}: `;
+    const prefix = at ? `${file}${at}: ` : path ? `${file}: ${path}: ` : `${file}: `;
     expect(message).toContain(prefix);
     const line = lines.find((l) => l.startsWith(prefix) && l.includes(reason));
     expect(line, `no line starts with '${prefix}' and contains '${reason}' in:\n${message}`).toBeDefined();
@@ -269,6 +273,12 @@ describe('scheduleExpressionProblem', () => {
     'cron(0 2 * * ? *)',
     'cron(0/15 8-17 ? * MON-FRI *)',
     'cron(30 1 1 * ? *)',
+    'cron(0 3 L * ? *)',
+    'cron(0 3 15W * ? *)',
+    'cron(0 3 ? * 6#3 *)',
+    'cron(0 3 ? * 6L 2027)',
+    'cron(0 3 ? JAN-MAR SUN 2026-2030)',
+    'at(2026-12-01T03:00:00)',
   ])('accepts %s', (expression) => {
     expect(scheduleExpressionProblem(expression)).toBeUndefined();
   });
@@ -282,8 +292,12 @@ describe('scheduleExpressionProblem', () => {
     ['rate(-1 hours)', "must be 'rate(<n> <unit>)'"],
     ['cron(0 2 * * *)', 'cron needs 6 fields'],
     ['cron(0 2 1 * MON *)', "'?' in day-of-month or day-of-week"],
-    ['cron(a 2 * * ? *)', 'minutes and hours must be'],
-    ['every 6 hours', "must be 'rate(<n> <unit>)' or 'cron(<6 fields>)'"],
+    ['cron(a 2 * * ? *)', "cron minutes field 'a': takes 0-59"],
+    ['cron(0 3 ? * ? *)', "'?' in only one of"],
+    ['cron(0 3 ? * 8 *)', '1-7 = SUN-SAT'],
+    ['cron(0 3 * * ? 1969)', 'outside 1970-2199'],
+    ['at(2026-02-30T03:00:00)', 'not a valid date and time'],
+    ['every 6 hours', "must be 'rate(<n> <unit>)', 'cron(<6 fields>)' or 'at("],
     ['', "must be 'rate(<n> <unit>)'"],
   ])('rejects %s', (expression, reason) => {
     expect(scheduleExpressionProblem(expression)).toContain(reason);
@@ -328,3 +342,25 @@ ${extra}
         project: "1"`}
 `;
 }
+
+describe('unknown fields', () => {
+  const problemsOf = (text: string) => {
+    try {
+      parseConfig(text, 'f.yaml');
+    } catch (error) {
+      return (error as ConfigError).message.split('\n');
+    }
+    return [];
+  };
+
+  it('suggest the field a typo stands for, wherever it is', () => {
+    expect(problemsOf(minimal('', '    schedul: { expression: rate(1 day) }'))).toContain("f.yaml: pipelines[0].schedul: unknown field; did you mean 'schedule'?");
+    expect(problemsOf(minimal('', '    polling: { initialIntervalSecond: 5 }'))).toContain("f.yaml: pipelines[0].polling.initialIntervalSecond: unknown field; did you mean 'initialIntervalSeconds'?");
+    expect(problemsOf(minimal('', '    frobnicate: 1'))).toContain('f.yaml: pipelines[0].frobnicate: unknown field');
+  });
+
+  it('ignore top-level x- keys, the home of shared anchors', () => {
+    const config = parseConfig(`x-polling: &polling { initialIntervalSeconds: 7 }\n${minimal('', '    polling: *polling')}`, 'f.yaml');
+    expect(config.pipelines[0].polling.initialIntervalSeconds).toBe(7);
+  });
+});

@@ -182,17 +182,47 @@ describe('redraw', () => {
 });
 
 describe('plain progress', () => {
-  it('prints the same greppable lines as before, one per meaningful event', () => {
+  it('prints the same greppable lines as before, one per meaningful event; a retried attempt prints only the retry', () => {
     const printed: string[] = [];
     const view = plainProgress(failed.history[0].timestamp, (line) => printed.push(line));
     for (const event of failed.history) view.onEvent(event);
     view.finish();
 
-    const expected = failed.history.map((e) => progressLine(e, failed.history[0].timestamp)).filter(Boolean);
+    // Every line but the retried attempt's own failure, in the same order.
+    const retried = failed.history.findIndex((e) => e.type === 'StateRetried');
+    const expected = failed.history
+      .filter((_, i) => i !== retried - 1)
+      .map((e) => progressLine(e, failed.history[0].timestamp, e.type === 'StateRetried' ? 'rate limited (429)' : undefined))
+      .filter(Boolean);
     expect(printed).toEqual(expected);
     expect(printed.join('\n')).toMatch(/Refresh record pairs\s+id \d+\s+PENDING/);
-    expect(printed.join('\n')).toContain('Refresh unified dataset: retrying after a transient error');
+    expect(printed.join('\n')).toContain('Refresh unified dataset: retrying after rate limited (429)');
     expect(printed.some((l) => l.includes('\x1b'))).toBe(false);
+  });
+
+  it('shows 35 retries of a state as one line, then one line with the count', () => {
+    const state = { name: 'Refresh unified dataset', type: 'Task', input: {} };
+    const attempt = (i: number): HistoryEvent[] => [
+      { type: 'StateFailed', timestamp: 1000 + i, state, Error: 'TransientApiError', Cause: '{"errorType":"TransientApiError","errorMessage":"POST /x: connection refused by 127.0.0.1:41234 (ECONNREFUSED)"}' },
+      { type: 'StateRetried', timestamp: 1000 + i, state },
+    ];
+    const events: HistoryEvent[] = [
+      { type: 'StateEntered', timestamp: 1000, state },
+      ...Array.from({ length: 35 }, (_, i) => attempt(i)).flat(),
+      { type: 'StateFailed', timestamp: 2000, state, Error: 'TransientApiError', Cause: 'POST /x: connection refused by 127.0.0.1:41234 (ECONNREFUSED)' },
+      { type: 'ExecutionFailed', timestamp: 2001, Error: 'TransientApiError' },
+    ];
+    const printed: string[] = [];
+    const view = plainProgress(1000, (line) => printed.push(line));
+    for (const event of events) view.onEvent(event);
+
+    expect(printed.filter((l) => l.includes('retrying'))).toEqual([
+      '   0.0s ↻ Refresh unified dataset: retrying after TransientApiError (POST /x: connection refused by 127.0.0.1:41234 (ECONNREFUSED))',
+    ]);
+    expect(printed.filter((l) => l.includes('retried'))).toEqual(['   1.0s ↻ Refresh unified dataset: retried 35 times']);
+    // The last attempt was not retried: its failure is shown, once.
+    expect(printed.filter((l) => l.includes(' ! '))).toHaveLength(1);
+    expect(printed.length).toBeLessThanOrEqual(4);
   });
 });
 

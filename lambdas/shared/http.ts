@@ -40,7 +40,8 @@ const MAX_MESSAGE = 1000;
 
 export async function callApi(request: ApiRequest, logger?: Logger): Promise<ApiResponse> {
   const { method, url, headers, body, timeoutMs } = request;
-  const where = `${method} ${new URL(url).pathname}`;
+  const target = new URL(url);
+  const where = `${method} ${target.pathname}`;
   const started = Date.now();
   let response: Response;
   let text: string;
@@ -54,7 +55,7 @@ export async function callApi(request: ApiRequest, logger?: Logger): Promise<Api
     } as RequestInit);
     text = await response.text();
   } catch (error) {
-    const reason = describeFetchFailure(error, timeoutMs);
+    const reason = describeFetchFailure(error, timeoutMs, target);
     logger?.warn('API call failed', { call: where, reason, ms: Date.now() - started });
     // A request body stream that failed (e.g. a bad records line) is our input's fault, not the API's.
     const cause = (error as { cause?: unknown }).cause;
@@ -149,10 +150,33 @@ export function cut(text: string, max = MAX_MESSAGE): string {
   return text.length <= max ? text : `${text.slice(0, max)}… [cut ${text.length - max} characters]`;
 }
 
-function describeFetchFailure(error: unknown, timeoutMs: number): string {
-  const err = error as Error & { cause?: { code?: string; message?: string } };
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
-  const code = err.cause?.code;
-  if (code) return `connection failed (${code})`;
-  return err.cause?.message ?? err.message;
+/**
+ * Why no answer came, naming where the request went (`connection refused by 127.0.0.1:41234`,
+ * `DNS lookup failed for my-tenant.tamr.cloud`): a wrong --base-url or tenant is then obvious.
+ * Only the host and port: the path is in the message already, the query may hold a secret.
+ */
+export function describeFetchFailure(error: unknown, timeoutMs: number, url: URL): string {
+  const err = error as Error & { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
+  const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer from ${hostPort} within ${timeoutMs / 1000} s`;
+  const code = err.cause?.code ?? err.cause?.errors?.find((e) => e.code)?.code;
+  switch (code) {
+    case undefined:
+      return err.cause?.message ?? err.message;
+    case 'ECONNREFUSED':
+      return `connection refused by ${hostPort} (${code})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return `DNS lookup failed for ${url.hostname} (${code})`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return `connection reset by ${hostPort} (${code})`;
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `no answer from ${hostPort} within the connect timeout (${code})`;
+    default:
+      return `connection to ${hostPort} failed (${code})`;
+  }
 }

@@ -3,6 +3,7 @@
  * Each system's own step kinds live with its provider (lib/providers/<system>/config.ts).
  */
 import * as z from 'zod';
+import { checkScheduleExpression, checkTimeZone, rateSeconds } from '../schedule';
 import { slotPoolField } from './slot-pools';
 import type { ConfigProblem } from './problems';
 
@@ -18,39 +19,10 @@ export const secretName = z
   .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits and /_+=.@-)')
   .describe('Name (not ARN) of the Secrets Manager secret holding the API credentials; only this pipeline\'s functions may read it. Its JSON shape depends on the system (see Deploy).');
 
-const RATE_UNITS = ['minute', 'minutes', 'hour', 'hours', 'day', 'days'] as const;
-
-/** Seconds between two runs for a `rate(...)` expression, undefined for `cron(...)`. */
-export function rateSeconds(expression: string): number | undefined {
-  const match = /^rate\((\d+) (\w+)\)$/.exec(expression);
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const unit = match[2].replace(/s$/, '');
-  return value * (unit === 'minute' ? 60 : unit === 'hour' ? 3600 : 86400);
-}
-
+// Checked as EventBridge Scheduler checks them (lib/schedule); re-exported for the config's users.
+export { rateSeconds };
 /** Why an EventBridge schedule expression is invalid, or undefined when it is valid. */
-export function scheduleExpressionProblem(expression: string): string | undefined {
-  const rate = /^rate\((\d+) (\w+)\)$/.exec(expression);
-  if (rate) {
-    const [, value, unit] = rate;
-    if (!(RATE_UNITS as readonly string[]).includes(unit)) return `rate unit must be one of ${RATE_UNITS.join(', ')}`;
-    if (Number(value) < 1) return 'rate value must be a positive whole number';
-    if (Number(value) === 1 && unit.endsWith('s')) return `use singular '${unit.slice(0, -1)}' for a rate of 1`;
-    if (Number(value) > 1 && !unit.endsWith('s')) return `use plural '${unit}s' for a rate above 1`;
-    return undefined;
-  }
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) {
-    const fields = cron[1].trim().split(/\s+/);
-    if (fields.length !== 6) return `cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
-    const [dayOfMonth, , dayOfWeek] = fields.slice(2);
-    if (dayOfMonth !== '?' && dayOfWeek !== '?') return "cron must use '?' in day-of-month or day-of-week";
-    if (!/^[\d*,/-]+$/.test(fields[0]) || !/^[\d*,/-]+$/.test(fields[1])) return 'cron minutes and hours must be numbers, ranges, lists or *';
-    return undefined;
-  }
-  return "must be 'rate(<n> <unit>)' or 'cron(<6 fields>)'";
-}
+export const scheduleExpressionProblem = checkScheduleExpression;
 
 export const scheduleSchema = z
   .object({
@@ -67,7 +39,14 @@ export const scheduleSchema = z
     /** Deploy the schedule disabled (runs only when started by hand). */
     enabled: z.boolean().default(true).describe('`false` deploys the schedule disabled: runs only start by hand.'),
     /** IANA time zone for cron expressions. */
-    timezone: z.string().default('UTC').describe('IANA time zone the cron expression is read in, e.g. `Europe/Paris`.'),
+    timezone: z
+      .string()
+      .default('UTC')
+      .superRefine((value, ctx) => {
+        const problem = checkTimeZone(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('IANA time zone the cron expression is read in, e.g. `Europe/Paris`.'),
     /** Execution input sent by the schedule (e.g. `{ mlConfigurationChanged: false }`). */
     input: z
       .record(z.string(), z.unknown())

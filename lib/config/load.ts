@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { jobsOf } from '../providers';
+import { closest } from '../text/suggest';
 import { pipelinesFileSchema, type PipelineConfig, type PipelinesFile } from './schema';
 
 /** One problem in a config file. */
@@ -14,6 +15,9 @@ export interface ConfigProblem {
   /** `pipelines[0].steps[2].project`, or '' for the whole file. */
   readonly path: string;
   readonly reason: string;
+  /** Where in the file, for problems found while reading the YAML (`file:line:col: reason`). */
+  readonly line?: number;
+  readonly col?: number;
 }
 
 /** An invalid config file. `message` lists every problem, one per line. */
@@ -23,7 +27,7 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.reason}`).join('\n'));
+    super(problems.map((p) => (p.line !== undefined ? `${file}:${p.line}:${p.col ?? 1}: ${p.reason}` : `${file}: ${p.path ? `${p.path}: ` : ''}${p.reason}`)).join('\n'));
   }
 }
 
@@ -44,19 +48,7 @@ export function loadConfig(file: string): LoadedConfig {
 
 /** Validate config text; `file` is used in messages and to resolve relative paths. */
 export function parseConfig(text: string, file: string): LoadedConfig {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { prettyErrors: false, lineCounter });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      document.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        return { path: '', reason: `YAML syntax error at line ${line}, column ${col}: ${e.message.split('\n')[0]}` };
-      }),
-    );
-  }
-  // `reportInput` keeps each issue's input so reasons can say what was found ("got 42 (a number)").
-  const parsed = pipelinesFileSchema.safeParse(document.toJS() ?? {}, { reportInput: true });
+  const parsed = pipelinesFileSchema.safeParse(readYaml(text, file), { reportInput: true });
   if (!parsed.success) throw new ConfigError(file, withSuggestions(parsed.error.issues.flatMap(toProblems)));
 
   const baseDir = dirname(resolve(file));
@@ -64,6 +56,56 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const problems = pipelines.flatMap((pipeline, index) => stateNameProblems(pipeline, index));
   if (problems.length > 0) throw new ConfigError(file, problems);
   return { file, pipelines, slotPools: parsed.data.slotPools };
+}
+
+/**
+ * The YAML as plain data. Every YAML problem, whatever its kind, is a `file:line:col: reason`
+ * ConfigError. Top-level `x-…` keys are a home for anchors (the docker-compose convention) and
+ * are dropped here. Anchors may be shared by any number of pipelines: the alias limit grows with
+ * the number of aliases written, so only aliases of aliases that multiply (a "billion laughs"
+ * bomb) exceed it.
+ */
+function readYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const at = (offset: number | undefined) => lineCounter.linePos(offset ?? 0);
+  let document: Document.Parsed;
+  try {
+    document = parseDocument(text, { prettyErrors: false, lineCounter });
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '', reason: `YAML error: ${firstLine(error)}`, line: 1, col: 1 }]);
+  }
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => ({ path: '', reason: `YAML syntax error: ${firstLine(e)}`, ...at(e.pos[0]) })),
+    );
+  }
+  let aliases = 0;
+  let firstAlias: number | undefined;
+  visit(document, {
+    Alias(_, node) {
+      aliases += 1;
+      firstAlias ??= node.range?.[0];
+    },
+  });
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 + 10 * aliases });
+  } catch (error) {
+    const message = firstLine(error);
+    const reason = /excessive alias count/i.test(message)
+      ? 'YAML aliases expand to too much data (aliases of aliases that multiply, like a "billion laughs" bomb); alias each anchor directly or write the values out'
+      : `YAML error: ${message}`;
+    throw new ConfigError(file, [{ path: '', reason, ...at(/alias/i.test(message) ? firstAlias : undefined) }]);
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
+  }
+  return value ?? {};
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0];
 }
 
 /** Step Functions state names must be unique in a state machine; they derive from step names. */
@@ -153,15 +195,43 @@ function rangeReason(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): 
   }
 }
 
-/** "unknown field 'secretname'" next to "secretName: required" is a typo: say so. */
+/**
+ * "unknown field 'secretname'" next to "secretName: required" is a typo: say so. Any other
+ * unknown field gets the closest field name the config knows anywhere (`schedul` → `schedule`).
+ */
 function withSuggestions(problems: ConfigProblem[]): ConfigProblem[] {
   const required = problems.filter((p) => p.reason.startsWith('required')).map((p) => p.path);
   return problems.map((problem) => {
     if (problem.reason !== 'unknown field') return problem;
     const { parent, key } = splitPath(problem.path);
-    const match = required.map(splitPath).find((r) => r.parent === parent && isTypo(key, r.key));
-    return match ? { ...problem, reason: `unknown field; did you mean '${match.key}'?` } : problem;
+    const match = required.map(splitPath).find((r) => r.parent === parent && isTypo(key, r.key))?.key ?? closest(key, fieldNames());
+    return match ? { ...problem, reason: `unknown field; did you mean '${match}'?` } : problem;
   });
+}
+
+let knownFields: Set<string> | undefined;
+/** Every field name of the config schema, at any depth (x- keys aside). */
+function fieldNames(): Set<string> {
+  if (knownFields) return knownFields;
+  const names = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (schema: unknown): void => {
+    if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+    seen.add(schema);
+    const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    if (def.type === 'object') {
+      for (const [name, field] of Object.entries(def.shape as Record<string, unknown>)) {
+        names.add(name);
+        walk(field);
+      }
+    }
+    for (const key of ['innerType', 'element', 'in', 'out', 'valueType', 'left', 'right']) walk(def[key]);
+    for (const option of (def.options as unknown[] | undefined) ?? []) walk(option);
+  };
+  walk(pipelinesFileSchema);
+  knownFields = names;
+  return names;
 }
 
 function splitPath(path: string): { parent: string; key: string } {

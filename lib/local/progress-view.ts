@@ -5,7 +5,7 @@
  */
 import type { StateRole } from '../contract/state-roles';
 import type { HistoryEvent } from './runner';
-import { progressLine } from './progress';
+import { progressLine, retriedLine, retryReason } from './progress';
 import { foundText, taskWrote } from './task-output';
 
 /** The job metadata the live view needs (a pipeline's `jobs`, see lib/constructs/pipeline.ts). */
@@ -133,7 +133,8 @@ export class ProgressModel {
     if (event.type === 'StateRetried') {
       step.retries += 1;
       const error = this.lastError.get(state.name);
-      step.note = `retrying after ${error ?? 'an error'}`;
+      // One line per step, updated in place: the count says how long it has been going on.
+      step.note = `retrying after ${error ?? 'an error'}${step.retries > 1 ? ` (retry ${step.retries})` : ''}`;
       return;
     }
     if (event.type === 'StateExited') {
@@ -229,9 +230,42 @@ export interface ProgressView {
   finish(): void;
 }
 
+/**
+ * One plain line per meaningful event, except retries: a state retried 35 times prints one
+ * "retrying after …" line and, once it stops retrying, one line with the count; the failed
+ * attempts that were retried print nothing of their own.
+ */
 export function plainProgress(started: number, print: (line: string) => void = console.log): ProgressView {
+  const retries = new Map<string, number>();
+  const heldFailure = new Map<string, HistoryEvent>();
+  const keyOf = (event: HistoryEvent) => `${event.state?.name ?? ''}${event.index !== undefined ? ` [item ${event.index}]` : ''}`;
+  const settle = (key: string, at: number) => {
+    const failure = heldFailure.get(key);
+    heldFailure.delete(key);
+    const count = retries.get(key) ?? 0;
+    retries.delete(key);
+    if (count > 1) print(retriedLine(key, count, at, started));
+    if (failure) print(progressLine(failure, started)!);
+  };
   return {
     onEvent: (event) => {
+      const key = keyOf(event);
+      if (event.type === 'StateFailed') {
+        const earlier = heldFailure.get(key);
+        if (earlier) print(progressLine(earlier, started)!);
+        heldFailure.set(key, event); // printed unless a retry follows
+        return;
+      }
+      if (event.type === 'StateRetried') {
+        const failure = heldFailure.get(key);
+        heldFailure.delete(key);
+        const count = (retries.get(key) ?? 0) + 1;
+        retries.set(key, count);
+        if (count === 1) print(progressLine(event, started, failure && retryReason(failure))!);
+        return;
+      }
+      if (event.state) settle(key, event.timestamp);
+      else if (event.type.startsWith('Execution')) for (const held of new Set([...retries.keys(), ...heldFailure.keys()])) settle(held, event.timestamp);
       const line = progressLine(event, started);
       if (line) print(line);
     },

@@ -18,7 +18,21 @@ type JobState = {
 /** `$.job`: the step's job; `$.existing`: what the last "find a conflicting job" task answered. */
 type JobData = { job?: JobState; existing?: JobState };
 
-export function progressLine(event: HistoryEvent, started: number): string | undefined {
+/** What a retried attempt failed with, in plain words: `rate limited (429)`, or the error and its cause. */
+export function retryReason(failure: HistoryEvent): string {
+  const error = String(failure.Error ?? 'an error');
+  if (error === 'RateLimited' || error === 'RateLimitedError') return 'rate limited (429)';
+  const cause = causeText(failure.Cause);
+  return cause ? `${error} (${cause.length > 200 ? `${cause.slice(0, 200)}…` : cause})` : error;
+}
+
+/** The one line that ends a run of retries of a state: how many there were. */
+export function retriedLine(key: string, count: number, at: number, started: number): string {
+  return `${((at - started) / 1000).toFixed(1).padStart(6)}s ↻ ${key}: retried ${count} times`;
+}
+
+/** `retry` says what the retried attempt failed with (plain mode knows it from the StateFailed before). */
+export function progressLine(event: HistoryEvent, started: number, retry?: string): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
   const item = event.index !== undefined ? ` [item ${event.index}]` : '';
   const name = event.state?.name ?? '';
@@ -47,7 +61,7 @@ export function progressLine(event: HistoryEvent, started: number): string | und
       return undefined;
     }
     case 'StateRetried':
-      return line('↻', `${name}${item}: retrying after a transient error`);
+      return line('↻', `${name}${item}: retrying after ${retry ?? 'a transient error'}`);
     case 'StateFailed':
       return line('!', `${name}${item}: ${String(event.Error)}: ${causeText(event.Cause)}`);
     case 'MapIterationFailed':

@@ -156,7 +156,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction, dynamoDbCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const definition = structuredClone(pipeline.definition);
   // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
@@ -214,6 +214,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     }
     lifecycle.ended = true;
     await consumeEvents.catch(() => undefined);
+    await handlerCalls.settled();
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
     // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running,
@@ -224,6 +225,8 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
         : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))) };
     // Like the deployed run-metrics function: a successful run publishes its job durations.
     if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
+    // The cleanup's own stop calls log too: only now has every invocation settled.
+    await handlerCalls.settled();
     restoreSink();
     return { ...report, cleanup, metrics };
   })();
@@ -263,14 +266,23 @@ function taskBindings(
   };
 
   /** Invoke a function of the template in-process, as Lambda would (errors shaped like Lambda's). */
-  const invokeFunction = async (functionArn: string, payload: unknown): Promise<unknown> => {
+  // Handlers still running when the execution ends (the other iterations of a Map after one
+  // failed) go on logging: the run waits for them, so their lines stay in its log, never on stdout.
+  const invocations = new Set<Promise<unknown>>();
+  const handlerCalls = { settled: () => Promise.allSettled([...invocations]) };
+  const invokeFunction = (functionArn: string, payload: unknown): Promise<unknown> => {
     counters.lambdaInvocations += 1;
-    const handler = await handlerFor(functionArn);
-    try {
-      return await handler(structuredClone(payload), lambdaContext(functionArn));
-    } catch (error) {
-      throw asLambdaError(error);
-    }
+    const call = (async () => {
+      const handler = await handlerFor(functionArn);
+      try {
+        return await handler(structuredClone(payload), lambdaContext(functionArn));
+      } catch (error) {
+        throw asLambdaError(error);
+      }
+    })();
+    invocations.add(call);
+    void call.catch(() => undefined).finally(() => invocations.delete(call));
+    return call;
   };
 
   // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
@@ -324,7 +336,7 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction, dynamoDbCalls };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */

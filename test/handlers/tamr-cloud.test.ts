@@ -177,7 +177,7 @@ describe('create-job', () => {
     sim.injectFault({ fault: { kind: 'hang' } });
     const err = await failure(createCreateJob({ ...env, HTTP_TIMEOUT_MS: '500' })({ kind: 'load', sourceId: 'src_1' }, context));
     expect(err.name).toBe('TransientApiError');
-    expect(err.message).toBe('POST /api/v1beta1/jobs: no answer within 0.5 s');
+    expect(err.message).toBe(`POST /api/v1beta1/jobs: no answer from ${new URL(sim.url).host} within 0.5 s`);
   });
 
   it.each([

@@ -130,7 +130,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
     arrange: ({ harness, pipeline, sim }) => {
       const target = harness.status;
       sim.injectFault({ fault: { kind: 'reset' }, method: target.method, path: target.path, times: Infinity });
-      return { status: 'FAILED', error: 'TransientApiError', causeContains: [target.inCause, 'connection failed'], retries: pipeline.retry.transient.maxAttempts };
+      return { status: 'FAILED', error: 'TransientApiError', causeContains: [target.inCause, 'connection reset by 127.0.0.1:'], retries: pipeline.retry.transient.maxAttempts };
     },
   },
   {

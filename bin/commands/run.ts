@@ -1,0 +1,49 @@
+import type { LocalSession } from '../../lib/local/session';
+import { defineCommand } from './declare';
+import { activity } from './feedback';
+import { execute } from './execute';
+import { checkPipelineName, configOption, loadConfigFile, outputOption, parseJsonObject, pipelineOption, readJsonFile } from './shared';
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: "Execute a pipeline's synthesized state machine locally",
+  options: {
+    pipeline: pipelineOption,
+    config: configOption,
+    secrets: { type: 'string', value: 'FILE', help: 'JSON map of secret name → value, standing in for Secrets Manager' },
+    'base-url': { type: 'string', value: 'URL', help: "call this API root instead of the pipeline's baseUrl (e.g. a simulator)" },
+    input: { type: 'string', value: 'JSON', help: `execution input, e.g. '{"mlConfigurationChanged": true}'` },
+    'wait-ms': { type: 'integer', value: 'N', help: 'pause N ms in every Wait state instead of the real seconds' },
+    'retry-ms': { type: 'integer', value: 'N', help: 'pause N ms before every retry instead of the Retry interval' },
+    output: outputOption,
+  },
+  notes: `On a terminal, progress is one line per step, redrawn in place; with CI set or output piped,
+one plain line per event. The run's history is saved for \`continuum history\`.`,
+  async run(values) {
+    const secrets = values.secrets ? readJsonFile(values.secrets, '--secrets') : {};
+    const input = values.input ? parseJsonObject(values.input, '--input') : {};
+    const json = values.output === 'json';
+    const synthesizing = activity(`Synthesizing ${values.config} to run '${values.pipeline}' locally…`, { json });
+    let session: LocalSession;
+    try {
+      const config = await loadConfigFile(values.config);
+      await checkPipelineName(config, values.pipeline);
+      const { LocalSession } = await import('../../lib/local/session');
+      session = await LocalSession.open(config, secrets);
+    } finally {
+      await synthesizing.done();
+    }
+    try {
+      const report = await execute(session, values.pipeline, {
+        baseUrl: values['base-url'],
+        input,
+        waitMs: values['wait-ms'],
+        retryMs: values['retry-ms'],
+        json,
+      });
+      return report.status === 'SUCCEEDED' ? 0 : 1;
+    } finally {
+      await session.close();
+    }
+  },
+});
