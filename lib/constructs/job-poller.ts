@@ -338,7 +338,9 @@ export class JobPoller extends sfn.StateMachineFragment {
     const first = new sfn.Pass(this, 'LostSubmitFirst', {
       stateName: `Count failed ${job.subject} submits`,
       comment: 'The submit failed without a usable answer: the job may exist all the same.',
-      parameters: { failed: 1, wait: waits[0] },
+      // When the first submit failed: the look counts jobs created since then (less the submit's
+      // time and clock skew), so a job the lost answer created is found even once it is DONE.
+      parameters: { failed: 1, wait: waits[0], 'since.$': '$$.State.EnteredTime' },
       resultPath: counter,
     });
     const again = new sfn.Pass(this, 'LostSubmitAgain', {
@@ -346,6 +348,7 @@ export class JobPoller extends sfn.StateMachineFragment {
       parameters: {
         'failed.$': `States.MathAdd(${counter}.failed, 1)`,
         'wait.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.failed)`,
+        'since.$': `${counter}.since`,
       },
       resultPath: counter,
     });
@@ -357,7 +360,12 @@ export class JobPoller extends sfn.StateMachineFragment {
       comment: `Gives the API time to list a job it created (${waits.join(', ')} s).`,
       time: sfn.WaitTime.secondsPath(`${counter}.wait`),
     });
-    const find = this.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, this.itemPayload);
+    // A failed attempt began at most its task timeout before the failure was seen.
+    const createdAfter = { time: sfn.JsonPath.stringAt(`${counter}.since`), allowanceSeconds: this.props.timeoutFor(job.submit).toSeconds() + 10 };
+    const find = this.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, jobSelector(this.stopDescriptor), '$.existing', requestFailed, {
+      ...this.itemPayload,
+      createdAfter,
+    });
     const attach = new sfn.Pass(this, 'AttachLostSubmit', {
       stateName: `Attach to ${job.subject} job started by the failed submit`,
       comment: 'The submit reached the API after all: this is the job it started. Polls it instead of starting another.',

@@ -65,6 +65,12 @@ export interface TamrCloudSimulatorOptions extends HttpSimulatorOptions {
   readonly workflows?: readonly string[];
   /** Known publish destination ids; when given, publish jobs for any other id answer 404. Omitted: any id is accepted. */
   readonly destinations?: readonly string[];
+  /**
+   * List every job of the tenant whatever the `sourceId`, `dataProductId`, `workflowId` and
+   * `destinationId` query parameters say, as a REST gateway does with parameters its API
+   * definition lacks (api-notes: the public proto has only page_size and page_token). Default false.
+   */
+  readonly ignoreListFilters?: boolean;
 }
 
 /** Decides whether a knob applies to a job, from its configuration. */
@@ -123,6 +129,7 @@ export class TamrCloudSimulator extends HttpSimulator {
   private readonly durationsMs: Partial<Record<JobType, number>>;
   private readonly stopDelayMs: number;
   private readonly known: Record<ResourceKey, Set<string> | undefined>;
+  private readonly ignoreListFilters: boolean;
 
   constructor(options: TamrCloudSimulatorOptions = {}) {
     super(options);
@@ -131,6 +138,7 @@ export class TamrCloudSimulator extends HttpSimulator {
     this.jobDurationMs = options.jobDurationMs ?? 1500;
     this.durationsMs = options.durationsMs ?? {};
     this.stopDelayMs = options.stopDelayMs ?? 300;
+    this.ignoreListFilters = options.ignoreListFilters ?? false;
     const toSet = (ids?: readonly string[]) => (ids ? new Set(ids) : undefined);
     this.known = {
       sourceId: toSet(options.sources),
@@ -256,7 +264,7 @@ export class TamrCloudSimulator extends HttpSimulator {
 
     const resourceFilters = (['dataProductId', 'sourceId', 'destinationId', 'workflowId'] as const)
       .map((key) => ({ key, value: query.get(key) }))
-      .filter((f): f is { key: ResourceKey; value: string } => !!f.value);
+      .filter((f): f is { key: ResourceKey; value: string } => !!f.value && !this.ignoreListFilters);
 
     const now = this.now();
     // A seq cursor (not an offset) keeps pages stable while new jobs are being created.
