@@ -483,7 +483,8 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     }
     if ((role === 'skipped' || role === 'skippedExisting') && event.type === 'StateEntered') step.finalState = 'SKIPPED';
     if (role === 'conflict' && event.type === 'StateEntered') step.finalState = 'CONFLICT';
-    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached';
+    // An attach after a lost answer may take a job already DONE: no status check follows it.
+    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached' || role === 'attachedLostSubmit';
     if (data?.job && carriesJob && event.type === 'StateExited') {
       step.remoteId = data.job.id ?? step.remoteId;
       step.finalState = data.job.status?.state ?? step.finalState;
