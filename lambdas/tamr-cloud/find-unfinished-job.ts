@@ -5,10 +5,10 @@
  *   or a publish of it) still unfinished (from the UI, another pipeline, or an earlier run)? The
  *   seed asks for a buffer between jobs of one data product.
  * - "Look for <subject> job started by the failed submit" (the submit's own payload and
- *   `createdAfter`): did a `POST /jobs` whose answer was lost create its job after all? A job
- *   with exactly that configuration, created at or after the failed submit began, is that job,
- *   whatever its state: a job already DONE is attached to (and its outcome taken), never
- *   submitted a second time.
+ *   `createdAfter`, lambdas/shared/created-after.ts): did a `POST /jobs` whose answer was lost
+ *   create its job after all? A job with exactly that configuration, created at or after the
+ *   failed submit began, is that job, whatever its state: a job already DONE is attached to (and
+ *   its outcome taken), never submitted a second time.
  * - The execution cleanup asks the same with `createdAfter` = the execution's start: a job this
  *   execution's submit created although its answer never reached the run (lambdas/cleanup).
  *
@@ -19,11 +19,11 @@
  * of the whole task is safe. Answers the job found, or id null when none.
  */
 import * as z from 'zod';
+import { createdAfterSchema, notBeforeMs } from '../shared/created-after';
 import { apiHandler, lambdaEntry } from '../shared/handler';
 import { parseJsonAs } from '../shared/http';
 import { running, succeeded, type JobResult } from '../shared/job-result';
 import {
-  CLOCK_SKEW_SECONDS,
   describeJob,
   jobConfiguration,
   jobCreatedAt,
@@ -40,13 +40,6 @@ import {
   type TamrCloudJobList,
 } from '../../lib/providers/tamr-cloud/api';
 import { callTamrCloud } from './client';
-
-/**
- * Since when a job counts as started by the failed submit: `time` (when the state machine saw the
- * first submit fail, or the execution start) less `allowanceSeconds` (how long that submit may
- * have run before it failed: its task timeout) less CLOCK_SKEW_SECONDS.
- */
-export const createdAfterSchema = z.object({ time: z.iso.datetime({ offset: true }), allowanceSeconds: z.number().min(0).default(0) });
 
 const lookEvent = z.intersection(submitJobEvent, z.object({ createdAfter: createdAfterSchema.optional() }));
 // A submit payload has a `kind`; the data product check has only the id.
@@ -97,7 +90,7 @@ export const handler = lambdaEntry(createHandler);
  */
 function submittedJob(event: z.output<typeof lookEvent>): (job: ListedJob) => Verdict {
   const window = event.createdAfter;
-  const notBefore = window ? Date.parse(window.time) - (window.allowanceSeconds + CLOCK_SKEW_SECONDS) * 1000 : undefined;
+  const notBefore = window ? notBeforeMs(window) : undefined;
   return (job) => {
     const created = jobCreatedAt(job);
     // The whole list is newest first: once one job is older than the window, every next one is too.

@@ -28,12 +28,6 @@ export const MAX_PAGE_SIZE = 30;
  */
 export const MAX_LIST_PAGES = 3;
 
-/**
- * Clock skew allowed between the state machine (which records when a submit failed) and the
- * tenant (which stamps the job's creation): a job created up to this long before still counts.
- */
-export const CLOCK_SKEW_SECONDS = 60;
-
 /** A list filter: the resource ids a job refers to (each is a `GET /jobs` query parameter). */
 export type JobListFilter = Partial<Record<'sourceId' | 'dataProductId' | 'workflowId' | 'destinationId', string>>;
 
