@@ -64,6 +64,7 @@ export class ContinuumStack extends Stack {
       this.cleanup = new ExecutionCleanup(this, 'ExecutionCleanup', {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stopFunctions,
+        lookFunctions: [...pipelines.values()].flatMap((p) => p.inFlightLookFunctions),
         jobSlots: holdsSlots ? this.jobSlots : undefined,
       });
     }

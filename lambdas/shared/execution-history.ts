@@ -20,16 +20,31 @@ const MAX_PAGES = 50;
 
 /** Every history event's time and state data (undefined for events without any), in order. */
 export async function readExecutionStates(sfn: SFNClient, executionArn: string): Promise<TimedState[]> {
+  return (await readExecutionHistory(sfn, executionArn)).states;
+}
+
+/**
+ * The states, and what the execution cleanup also needs: every Lambda task's parameters
+ * (`{FunctionName, Payload}` of each TaskScheduled event, in order) and when the execution started.
+ */
+export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<{ states: TimedState[]; scheduled: unknown[]; startedAt?: string }> {
   const states: TimedState[] = [];
+  const scheduled: unknown[] = [];
+  let startedAt: string | undefined;
   let nextToken: string | undefined;
   let pages = 0;
   do {
     const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
-    for (const event of page.events ?? []) states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
+    for (const event of page.events ?? []) {
+      states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
+      if (event.type === 'ExecutionStarted' && event.timestamp) startedAt = new Date(event.timestamp).toISOString();
+      const parameters = event.taskScheduledEventDetails?.parameters;
+      if (parameters) scheduled.push(parseJson(parameters));
+    }
     nextToken = page.nextToken;
     pages += 1;
   } while (nextToken && pages < MAX_PAGES);
-  return states;
+  return { states, scheduled, startedAt };
 }
 
 /** The state data of one GetExecutionHistory event (AWS shape), or undefined. */
@@ -38,7 +53,10 @@ export function stateDataOf(event: {
   stateExitedEventDetails?: { output?: string };
 }): unknown {
   const text = event.stateEnteredEventDetails?.input ?? event.stateExitedEventDetails?.output;
-  if (!text) return undefined;
+  return text ? parseJson(text) : undefined;
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -38,6 +38,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { InFlightCleanup } from '../../lambdas/cleanup/in-flight-jobs';
 import type { StopDescriptor } from '../../lambdas/cleanup/unfinished-jobs';
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import type { Polling, Retry } from '../config/common';
@@ -144,7 +145,7 @@ export class JobPoller extends sfn.StateMachineFragment {
 
     const existingError = typeof job.existingJob?.trigger === 'object' ? job.existingJob.trigger.submitError : undefined;
     // With lostSubmit, a transient failure is not retried blindly: the job may exist (below).
-    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), this.itemPayload, {
+    const submit = this.invoke('Submit', job.title, job.submit, jobSelector(this.stopDescriptor), JOB_PATH, released(requestFailed), { ...this.itemPayload, ...this.inFlightCleanup(job) }, {
       callerCatches: existingError !== undefined || job.lostSubmit !== undefined,
       retryTransient: job.lostSubmit === undefined,
     });
@@ -222,6 +223,17 @@ export class JobPoller extends sfn.StateMachineFragment {
       this.endStates = ends;
     }
     this.stateNames = names;
+  }
+
+  /**
+   * [in-flight cleanup, #14] What the execution cleanup needs to find and stop a job whose submit
+   * was still in flight when the run ended (its answer never reached the state data): read from
+   * the submit's TaskScheduled parameters in the history; the submit handler ignores the field.
+   */
+  private inFlightCleanup(job: JobSpec): { inFlightCleanup?: InFlightCleanup } {
+    if (!job.lostSubmit || !this.stopDescriptor) return {};
+    const find = job.lostSubmit.find;
+    return { inFlightCleanup: { JobKey: job.key, Find: { FunctionName: this.props.functionFor(find).functionArn, Payload: { ...find.payload } }, Stop: this.stopDescriptor } };
   }
 
   /** One Map iteration per item; each iteration is this job's whole submit/poll chain. */

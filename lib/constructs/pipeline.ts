@@ -52,6 +52,8 @@ export class Pipeline extends Construct {
   readonly functions: ReadonlySet<IFunction>;
   /** The functions that stop this pipeline's remote jobs (for the execution cleanup). */
   readonly stopFunctions: readonly IFunction[];
+  /** The looks the execution cleanup asks for jobs whose submit was in flight (lambdas/cleanup/in-flight-jobs.ts). */
+  readonly inFlightLookFunctions: readonly IFunction[];
   readonly jobs: readonly JobSpec[];
   readonly alerts: PipelineAlerts;
 
@@ -117,6 +119,7 @@ export class Pipeline extends Construct {
     );
     this.functions = functions;
     this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
+    this.inFlightLookFunctions = this.jobs.filter((job) => job.stop && job.lostSubmit).map((job) => functionFor(job.lostSubmit!.find));
 
     if (pipeline.schedule) this.addSchedule(pipeline);
   }

@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
+import { inFlightSubmits, knownJobIds, stopInFlightJobs } from '../../lambdas/cleanup/in-flight-jobs';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
 import { setLogSink } from '../../lambdas/shared/logger';
@@ -153,7 +154,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction, dynamoDbCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls, scheduled } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const definition = structuredClone(pipeline.definition);
   // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
@@ -216,7 +217,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     const cleanup =
       report.status === 'SUCCEEDED'
         ? { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) }
-        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))) };
+        : {
+            ...mergeStops(
+              await stopUnfinishedJobs(history, invokeFunction),
+              await stopJobsInFlight(history, scheduled, registry.list(pipeline.stateMachineArn).length === 0, new Date(startDate).toISOString(), invokeFunction, report.steps),
+            ),
+            ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))),
+          };
     // Like the deployed run-metrics function: a successful run publishes its job durations.
     if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
     restoreSink();
@@ -270,6 +277,9 @@ function taskBindings(
   // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
   // DynamoDB calls in flight, or it could read the pool before that slot is taken.
   const inFlight = new Set<Promise<unknown>>();
+  // Every Lambda invocation's parameters, like the history's TaskScheduled events on AWS (the
+  // in-flight cleanup reads the submits' from there).
+  const scheduled: unknown[] = [];
   const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
@@ -278,6 +288,7 @@ function taskBindings(
     if (resource.endsWith(':states:::lambda:invoke')) {
       bindings[name] = async (input) => {
         const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+        scheduled.push(structuredClone(input));
         const result = await invokeFunction(FunctionName, Payload);
         return { StatusCode: 200, Payload: result ?? null };
       };
@@ -318,7 +329,7 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction, dynamoDbCalls };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls, scheduled };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
@@ -336,6 +347,34 @@ async function stopUnfinishedJobs(
     }
   }
   return report;
+}
+
+/**
+ * [in-flight cleanup, #14] The deployed cleaner's look for jobs whose submit was in flight
+ * (lambdas/cleanup/in-flight-jobs.ts), run only when no other execution of the state machine is
+ * running. A job stopped is shown in the report as its step's job, with its id and STOPPED.
+ */
+async function stopJobsInFlight(
+  history: HistoryEvent[],
+  scheduled: readonly unknown[],
+  alone: boolean,
+  executionStart: string,
+  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
+  steps: StepReport[],
+): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
+  if (!alone) return { stopped: [], failed: [] };
+  const found = await stopInFlightJobs(inFlightSubmits(scheduled), knownJobIds(timedStates(history).map((state) => state.data)), executionStart, invoke);
+  for (const job of found.stopped) {
+    // The Map iteration of the item: the index of the submit state entered with it.
+    const submitted = history.find((e) => e.type === 'StateEntered' && (e.state?.input as { item?: unknown } | undefined)?.item === job.item && e.index !== undefined);
+    const step = steps.find((s) => s.key === job.jobKey && (job.item === undefined || s.item === submitted?.index));
+    if (step) Object.assign(step, { remoteId: job.jobId, finalState: 'STOPPED' });
+  }
+  return { stopped: found.stopped.map((job) => job.jobId), failed: found.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })) };
+}
+
+function mergeStops(...reports: Array<Pick<CleanupReport, 'stopped' | 'failed'>>): Pick<CleanupReport, 'stopped' | 'failed'> {
+  return { stopped: reports.flatMap((r) => r.stopped), failed: reports.flatMap((r) => r.failed) };
 }
 
 /** Each state's input (entered) or output (exited) with its time: what the deployed functions read from GetExecutionHistory. */
