@@ -115,6 +115,32 @@ describe('the deployed cleaner', () => {
       expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toMatchObject({ statusFilter: 'RUNNING' });
     });
 
+    it('a submit that was answered (succeeded, or failed other than TransientApiError) is not in flight: no look', async () => {
+      const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-4';
+      const scheduled = (id: number, sourceId: string) => ({
+        type: 'TaskScheduled' as const,
+        id,
+        timestamp: started,
+        taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: JSON.stringify({ FunctionName: 'Create', Payload: { kind: 'load', sourceId, inFlightCleanup: cleanup } }) },
+      });
+      sfn.on(GetExecutionHistoryCommand, { executionArn: arn }).resolves({
+        events: [
+          { type: 'ExecutionStarted', id: 1, timestamp: started },
+          scheduled(2, 'src_a'),
+          { type: 'TaskStarted', id: 3, previousEventId: 2, timestamp: started },
+          { type: 'TaskFailed', id: 4, previousEventId: 3, timestamp: started, taskFailedEventDetails: { error: 'NotFound' } },
+          scheduled(5, 'src_b'),
+          { type: 'TaskStarted', id: 6, previousEventId: 5, timestamp: started },
+          { type: 'TaskFailed', id: 7, previousEventId: 6, timestamp: started, taskFailedEventDetails: { error: 'TransientApiError' } },
+        ],
+      });
+      sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+      lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ id: null, outcome: 'succeeded' })) as never });
+      await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+      // Only src_b's submit, whose answer was lost, is looked for.
+      expect(payloads().map(([, payload]) => payload.sourceId)).toEqual(['src_b']);
+    });
+
     it('another execution of the state machine runs: it may hold a job of that configuration, so nothing is looked for', async () => {
       const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-3';
       history(arn);

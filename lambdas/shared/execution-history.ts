@@ -5,6 +5,7 @@
  */
 import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { TimedState } from '../metrics/job-durations';
+import { RETRYABLE_ERRORS } from './errors';
 
 /** The `detail` of a "Step Functions Execution Status Change" event. */
 export interface ExecutionStatusChange {
@@ -24,12 +25,15 @@ export async function readExecutionStates(sfn: SFNClient, executionArn: string):
 }
 
 /**
- * The states, and what the execution cleanup also needs: every Lambda task's parameters
- * (`{FunctionName, Payload}` of each TaskScheduled event, in order) and when the execution started.
+ * The states, and what the execution cleanup also needs: the parameters (`{FunctionName,
+ * Payload}`) of every Lambda task the history scheduled that got no usable answer (none at all,
+ * or a TransientApiError: the call may have acted), and when the execution started.
  */
 export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<{ states: TimedState[]; scheduled: unknown[]; startedAt?: string }> {
   const states: TimedState[] = [];
-  const scheduled: unknown[] = [];
+  const scheduled = new Map<number, unknown>();
+  // TaskStarted → its TaskScheduled; an answer (TaskSucceeded, or a failure other than a lost answer) settles it.
+  const startedFrom = new Map<number, number>();
   let startedAt: string | undefined;
   let nextToken: string | undefined;
   let pages = 0;
@@ -39,12 +43,15 @@ export async function readExecutionHistory(sfn: SFNClient, executionArn: string)
       states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
       if (event.type === 'ExecutionStarted' && event.timestamp) startedAt = new Date(event.timestamp).toISOString();
       const parameters = event.taskScheduledEventDetails?.parameters;
-      if (parameters) scheduled.push(parseJson(parameters));
+      if (parameters && event.id !== undefined) scheduled.set(event.id, parseJson(parameters));
+      if (event.type === 'TaskStarted' && event.id !== undefined && event.previousEventId !== undefined) startedFrom.set(event.id, event.previousEventId);
+      const answered = event.type === 'TaskSucceeded' || (event.type === 'TaskFailed' && !RETRYABLE_ERRORS.transient.includes(event.taskFailedEventDetails?.error as never));
+      if (answered && event.previousEventId !== undefined) scheduled.delete(startedFrom.get(event.previousEventId) ?? -1);
     }
     nextToken = page.nextToken;
     pages += 1;
   } while (nextToken && pages < MAX_PAGES);
-  return { states, scheduled, startedAt };
+  return { states, scheduled: [...scheduled.values()], startedAt };
 }
 
 /** The state data of one GetExecutionHistory event (AWS shape), or undefined. */

@@ -14,6 +14,7 @@ import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
 import { inFlightSubmits, knownJobIds, stopInFlightJobs } from '../../lambdas/cleanup/in-flight-jobs';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
+import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
@@ -277,9 +278,9 @@ function taskBindings(
   // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
   // DynamoDB calls in flight, or it could read the pool before that slot is taken.
   const inFlight = new Set<Promise<unknown>>();
-  // Every Lambda invocation's parameters, like the history's TaskScheduled events on AWS (the
-  // in-flight cleanup reads the submits' from there).
-  const scheduled: unknown[] = [];
+  // Lambda invocations without a usable answer, as the deployed cleaner reads them from the
+  // history's TaskScheduled events (the in-flight cleanup reads the submits' from there).
+  const scheduled = new Set<unknown>();
   const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
@@ -288,9 +289,18 @@ function taskBindings(
     if (resource.endsWith(':states:::lambda:invoke')) {
       bindings[name] = async (input) => {
         const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-        scheduled.push(structuredClone(input));
-        const result = await invokeFunction(FunctionName, Payload);
-        return { StatusCode: 200, Payload: result ?? null };
+        // Kept until answered, like a TaskScheduled event without its TaskSucceeded/TaskFailed; a
+        // lost answer (TransientApiError) keeps it: the call may have acted all the same.
+        const call = structuredClone(input);
+        scheduled.add(call);
+        try {
+          const result = await invokeFunction(FunctionName, Payload);
+          scheduled.delete(call);
+          return { StatusCode: 200, Payload: result ?? null };
+        } catch (error) {
+          if (!(RETRYABLE_ERRORS.transient as readonly string[]).includes((error as Error).name)) scheduled.delete(call);
+          throw error;
+        }
       };
     } else if (resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
       bindings[name] = async (input) => {
@@ -356,14 +366,14 @@ async function stopUnfinishedJobs(
  */
 async function stopJobsInFlight(
   history: HistoryEvent[],
-  scheduled: readonly unknown[],
+  scheduled: ReadonlySet<unknown>,
   alone: boolean,
   executionStart: string,
   invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
   steps: StepReport[],
 ): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
   if (!alone) return { stopped: [], failed: [] };
-  const found = await stopInFlightJobs(inFlightSubmits(scheduled), knownJobIds(timedStates(history).map((state) => state.data)), executionStart, invoke);
+  const found = await stopInFlightJobs(inFlightSubmits([...scheduled]), knownJobIds(timedStates(history).map((state) => state.data)), executionStart, invoke);
   for (const job of found.stopped) {
     // The Map iteration of the item: the index of the submit state entered with it.
     const submitted = history.find((e) => e.type === 'StateEntered' && (e.state?.input as { item?: unknown } | undefined)?.item === job.item && e.index !== undefined);

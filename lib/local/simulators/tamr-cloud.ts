@@ -197,7 +197,7 @@ export class TamrCloudSimulator extends HttpSimulator {
     };
   }
 
-  protected route(request: SimRequest): SimResponse {
+  protected route(request: SimRequest): SimResponse | Promise<SimResponse> {
     if (headerValue(request.headers['x-api-key']) !== this.apiKey) return apiError(401, 'invalid API key');
     // Time may have moved on since the last request; sample the concurrency before acting.
     this.observeConcurrency();
