@@ -109,6 +109,7 @@ export class ContinuumStack extends Stack {
         stateMachines: [...pipelines.values()].map((p) => p.stateMachine),
         stateMachineArnPrefix,
         stopFunctions,
+        lookFunctions: [...pipelines.values()].flatMap((p) => p.inFlightLookFunctions),
         jobSlots: holdsSlots ? this.jobSlots : undefined,
         failedDeliveries: this.failedDeliveries,
       });

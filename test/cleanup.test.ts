@@ -3,10 +3,11 @@
  * cleaner reading a paged GetExecutionHistory and invoking stop functions (SDK clients mocked).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../lambdas/cleanup/stop-unfinished-jobs';
+import { inFlightSubmits, knownJobIds, type InFlightCleanup } from '../lambdas/cleanup/in-flight-jobs';
 import { unfinishedJobs, type StopDescriptor } from '../lambdas/cleanup/unfinished-jobs';
 import { setLogSink } from '../lambdas/shared/logger';
 
@@ -108,5 +109,83 @@ describe('the deployed cleaner', () => {
     const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event('arn:e'));
     expect(result.stopped).toEqual([]);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  describe('jobs whose submit was in flight (ListExecutions and Invoke mocked: no local server answers them here; e2e/abort.test.ts runs the same code against a simulator)', () => {
+    const FIND = 'arn:aws:lambda:us-east-1:123456789012:function:FindJob';
+    const cleanup: InFlightCleanup = { JobKey: 'load', Find: { FunctionName: FIND, Payload: { kind: 'load' } }, Stop: { ...STOP, ItemField: 'sourceId' } };
+    const started = new Date('2026-12-01T10:00:00Z');
+    const history = (arn: string) =>
+      sfn.on(GetExecutionHistoryCommand, { executionArn: arn }).resolves({
+        events: [
+          { type: 'ExecutionStarted', id: 1, timestamp: started },
+          { type: 'TaskScheduled', id: 2, timestamp: started, taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: JSON.stringify({ FunctionName: 'Create', Payload: { kind: 'load', sourceId: 'src_b', inFlightCleanup: cleanup } }) } },
+          { type: 'ExecutionFailed', id: 3, timestamp: new Date() },
+        ],
+      });
+    const payloads = () => lambda.commandCalls(InvokeCommand).map((c) => [c.args[0].input.FunctionName, JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array))]);
+
+    it('alone: asks the look for a job created since the execution started and stops the running one', async () => {
+      const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-2';
+      history(arn);
+      sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+      lambda.on(InvokeCommand, { FunctionName: FIND }).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ id: 'job_b', outcome: 'running' })) as never });
+      lambda.on(InvokeCommand, { FunctionName: STOP.FunctionName }).resolves({ StatusCode: 200, Payload: new TextEncoder().encode('{}') as never });
+
+      const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+      expect(payloads()).toEqual([
+        [FIND, { kind: 'load', sourceId: 'src_b', createdAfter: { time: started.toISOString(), allowanceSeconds: 0 } }],
+        [STOP.FunctionName, { kind: 'load', sourceId: 'src_b', jobId: 'job_b' }],
+      ]);
+      expect(result).toEqual({ executionArn: arn, stopped: ['job_b'], failed: [] });
+      expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toMatchObject({ statusFilter: 'RUNNING' });
+    });
+
+    it('a submit that was answered (succeeded, or failed other than TransientApiError) is not in flight: no look', async () => {
+      const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-4';
+      const scheduled = (id: number, sourceId: string) => ({
+        type: 'TaskScheduled' as const,
+        id,
+        timestamp: started,
+        taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: JSON.stringify({ FunctionName: 'Create', Payload: { kind: 'load', sourceId, inFlightCleanup: cleanup } }) },
+      });
+      sfn.on(GetExecutionHistoryCommand, { executionArn: arn }).resolves({
+        events: [
+          { type: 'ExecutionStarted', id: 1, timestamp: started },
+          scheduled(2, 'src_a'),
+          { type: 'TaskStarted', id: 3, previousEventId: 2, timestamp: started },
+          { type: 'TaskFailed', id: 4, previousEventId: 3, timestamp: started, taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'NotFound' } },
+          scheduled(5, 'src_b'),
+          { type: 'TaskStarted', id: 6, previousEventId: 5, timestamp: started },
+          { type: 'TaskFailed', id: 7, previousEventId: 6, timestamp: started, taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'TransientApiError' } },
+        ],
+      });
+      sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+      lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ id: null, outcome: 'succeeded' })) as never });
+      await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+      // Only src_b's submit, whose answer was lost, is looked for.
+      expect(payloads().map(([, payload]) => payload.sourceId)).toEqual(['src_b']);
+    });
+
+    it('another execution of the state machine runs: it may hold a job of that configuration, so nothing is looked for', async () => {
+      const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-3';
+      history(arn);
+      sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'arn:other', stateMachineArn: 'sm', name: 'other', status: 'RUNNING', startDate: new Date() }] });
+      const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event(arn));
+      expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+      expect(result.stopped).toEqual([]);
+    });
+  });
+});
+
+describe('inFlightSubmits and knownJobIds', () => {
+  it('one look per job key and item, from the scheduled parameters that carry a descriptor; ids the state data names are known', () => {
+    const cleanup: InFlightCleanup = { JobKey: 'load', Find: { FunctionName: 'F', Payload: { kind: 'load' } }, Stop: { ...STOP, ItemField: 'sourceId' } };
+    const submit = (sourceId: string) => ({ FunctionName: 'C', Payload: { kind: 'load', sourceId, inFlightCleanup: cleanup } });
+    expect(inFlightSubmits([submit('a'), submit('a'), submit('b'), { FunctionName: 'G', Payload: { jobId: 'x' } }, null])).toEqual([
+      { cleanup, item: 'a' },
+      { cleanup, item: 'b' },
+    ]);
+    expect([...knownJobIds([job('j1', 'running'), { existing: { id: 'j2' } }, { job: { id: null } }])]).toEqual(['j1', 'j2']);
   });
 });

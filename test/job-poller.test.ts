@@ -217,7 +217,7 @@ describe('the JobPoller', () => {
       expect(run.status).toBe('SUCCEEDED');
       expect(run.calls.get('Build model')).toHaveLength(1);
       expect(run.calls.get('Get model status')).toEqual([{ jobId: 'lost-1' }]);
-      expect(run.calls.get(look)).toEqual([{ model: 'm1' }]);
+      expect(run.calls.get(look)).toEqual([{ model: 'm1', createdAfter: { time: expect.any(String), allowanceSeconds: expect.any(Number) } }]);
     });
 
     it('names its states in good English', () => {

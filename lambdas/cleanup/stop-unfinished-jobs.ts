@@ -12,11 +12,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { Logger } from '../shared/logger';
 import { releaseExecutionSlots } from './job-slots';
-import { readExecutionStates, type ExecutionStatusChange } from '../shared/execution-history';
+import { readExecutionHistory, type ExecutionStatusChange } from '../shared/execution-history';
+import { inFlightSubmits, knownJobIds, stopInFlightJobs } from './in-flight-jobs';
 import { unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
 
 export interface CleanupResult {
@@ -67,8 +68,10 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
     return dynamodb ? { ...stopped, releasedSlots } : stopped;
   };
 
-  async function stopJobs({ executionArn, status }: ExecutionStatusChange): Promise<CleanupResult> {
-    const jobs = unfinishedJobs((await readExecutionStates(sfn, executionArn)).map((state) => state.data));
+  async function stopJobs({ executionArn, stateMachineArn, status }: ExecutionStatusChange): Promise<CleanupResult> {
+    const history = await readExecutionHistory(sfn, executionArn);
+    const states = history.states.map((state) => state.data);
+    const jobs = unfinishedJobs(states);
     logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
     const result: CleanupResult = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {
@@ -78,6 +81,20 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
         logger.error('stop call refused: the remote job may still be running', { executionArn, status, jobId: job.jobId, stopFunction: job.FunctionName, error });
         result.failed.push({ jobId: job.jobId, error });
       } else result.stopped.push(job.jobId);
+    }
+    // Jobs whose submit was in flight when the run ended (./in-flight-jobs.ts).
+    const submits = inFlightSubmits(history.scheduled);
+    if (submits.length > 0 && history.startedAt) {
+      const others = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 10 }));
+      const running = (others.executions ?? []).filter((e) => e.executionArn !== executionArn).map((e) => e.executionArn);
+      if (running.length > 0) {
+        logger.warn('not looking for jobs whose submit was in flight: other executions run and may hold jobs of the same configurations', { executionArn, running });
+      } else {
+        const inFlight = await stopInFlightJobs(submits, knownJobIds(states), history.startedAt, (name, payload) => invokeOrThrow(lambda, name, payload));
+        if (inFlight.stopped.length > 0) logger.info('stopped jobs whose submit was in flight', { executionArn, stopped: inFlight.stopped });
+        result.stopped.push(...inFlight.stopped.map((job) => job.jobId));
+        result.failed.push(...inFlight.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })));
+      }
     }
     if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
     return result;
@@ -96,6 +113,14 @@ async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | 
   } catch (error) {
     return `${(error as Error).name}: ${(error as Error).message}`;
   }
+}
+
+/** Invoke a function and answer its result; a function error throws. */
+async function invokeOrThrow(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {
+  const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+  const body = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
+  if (answer.FunctionError) throw Object.assign(new Error(body.slice(0, 500)), { name: answer.FunctionError });
+  return body ? JSON.parse(body) : null;
 }
 
 let handlerInstance: ReturnType<typeof createHandler> | undefined;

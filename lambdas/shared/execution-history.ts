@@ -5,6 +5,7 @@
  */
 import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { TimedState } from '../metrics/job-durations';
+import { RETRYABLE_ERRORS } from './errors';
 
 /** The `detail` of a "Step Functions Execution Status Change" event. */
 export interface ExecutionStatusChange {
@@ -20,16 +21,37 @@ const MAX_PAGES = 50;
 
 /** Every history event's time and state data (undefined for events without any), in order. */
 export async function readExecutionStates(sfn: SFNClient, executionArn: string): Promise<TimedState[]> {
+  return (await readExecutionHistory(sfn, executionArn)).states;
+}
+
+/**
+ * The states, and what the execution cleanup also needs: the parameters (`{FunctionName,
+ * Payload}`) of every Lambda task the history scheduled that got no usable answer (none at all,
+ * or a TransientApiError: the call may have acted), and when the execution started.
+ */
+export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<{ states: TimedState[]; scheduled: unknown[]; startedAt?: string }> {
   const states: TimedState[] = [];
+  const scheduled = new Map<number, unknown>();
+  // TaskStarted → its TaskScheduled; an answer (TaskSucceeded, or a failure other than a lost answer) settles it.
+  const startedFrom = new Map<number, number>();
+  let startedAt: string | undefined;
   let nextToken: string | undefined;
   let pages = 0;
   do {
     const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true, maxResults: 1000, nextToken }));
-    for (const event of page.events ?? []) states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
+    for (const event of page.events ?? []) {
+      states.push({ timestamp: new Date(event.timestamp ?? 0).getTime(), data: stateDataOf(event) });
+      if (event.type === 'ExecutionStarted' && event.timestamp) startedAt = new Date(event.timestamp).toISOString();
+      const parameters = event.taskScheduledEventDetails?.parameters;
+      if (parameters && event.id !== undefined) scheduled.set(event.id, parseJson(parameters));
+      if (event.type === 'TaskStarted' && event.id !== undefined && event.previousEventId !== undefined) startedFrom.set(event.id, event.previousEventId);
+      const answered = event.type === 'TaskSucceeded' || (event.type === 'TaskFailed' && !RETRYABLE_ERRORS.transient.includes(event.taskFailedEventDetails?.error as never));
+      if (answered && event.previousEventId !== undefined) scheduled.delete(startedFrom.get(event.previousEventId) ?? -1);
+    }
     nextToken = page.nextToken;
     pages += 1;
   } while (nextToken && pages < MAX_PAGES);
-  return states;
+  return { states, scheduled: [...scheduled.values()], startedAt };
 }
 
 /** The state data of one GetExecutionHistory event (AWS shape), or undefined. */
@@ -38,7 +60,10 @@ export function stateDataOf(event: {
   stateExitedEventDetails?: { output?: string };
 }): unknown {
   const text = event.stateEnteredEventDetails?.input ?? event.stateExitedEventDetails?.output;
-  if (!text) return undefined;
+  return text ? parseJson(text) : undefined;
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -13,6 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -37,6 +38,12 @@ export interface ExecutionCleanupProps {
   readonly stateMachineArnPrefix?: string;
   /** Every function that stops a remote job (invoked with the payload recorded in the history). */
   readonly stopFunctions: readonly IFunction[];
+  /**
+   * The looks that find a job whose submit was in flight when the execution ended (invoked with
+   * the descriptor the submit's payload carries, lambdas/cleanup/in-flight-jobs.ts).
+   * @default none
+   */
+  readonly lookFunctions?: readonly IFunction[];
   /** The stack's slot pools: the cleaner releases the slots an ended execution still holds. */
   readonly jobSlots?: JobSlotTable;
   /** Where events the cleaner failed on, or that could not reach it, are kept. @default dropped after the retries */
@@ -61,7 +68,11 @@ export class ExecutionCleanup extends Construct {
     // On this construct: the findings are on the function's role policy, a sibling of the function.
     grantReadExecutionHistory(this, this.function, props.stateMachines);
     props.failedDeliveries?.catchFailuresOf(this.function, { retryAttempts: 2 });
-    const stopFunctions = [...new Set(props.stopFunctions)];
+    const stopFunctions = [...new Set([...props.stopFunctions, ...(props.lookFunctions ?? [])])];
+    // The in-flight look runs only when no other execution of the state machine is running.
+    if ((props.lookFunctions ?? []).length > 0) {
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: props.stateMachines.map((machine) => machine.stateMachineArn) }));
+    }
     for (const fn of stopFunctions) fn.grantInvoke(this.function);
 
     const validations = Validations.of(this);

@@ -61,6 +61,8 @@ export class Pipeline extends Construct {
   readonly functions: ReadonlySet<IFunction>;
   /** The functions that stop this pipeline's remote jobs (for the execution cleanup). */
   readonly stopFunctions: readonly IFunction[];
+  /** The looks the execution cleanup asks for jobs whose submit was in flight (lambdas/cleanup/in-flight-jobs.ts). */
+  readonly inFlightLookFunctions: readonly IFunction[];
   readonly jobs: readonly JobSpec[];
   readonly alerts: PipelineAlerts;
   /** The schedule's name (`<stack>-<pipeline>`, cut with a hash past 64), when the pipeline has a schedule. */
@@ -132,6 +134,7 @@ export class Pipeline extends Construct {
     );
     this.functions = functions;
     this.stopFunctions = this.jobs.flatMap((job) => (job.stop ? [functionFor(job.stop)] : []));
+    this.inFlightLookFunctions = this.jobs.flatMap((job) => (job.stop && job.lostSubmit ? [functionFor(job.lostSubmit.find)] : []));
 
     if (pipeline.schedule) this.scheduleName = this.addSchedule(pipeline);
   }

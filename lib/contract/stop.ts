@@ -10,3 +10,15 @@ export interface StopDescriptor {
   /** Payload field receiving the Map item, for jobs run once per item. */
   readonly ItemField?: string | null;
 }
+
+/**
+ * What a submit's payload carries (`inFlightCleanup`) so the execution cleanup can find and stop
+ * a job whose submit was still in flight when the run ended (lambdas/cleanup/in-flight-jobs.ts).
+ */
+export interface InFlightCleanup {
+  /** The job's key (`$.steps.<key>`), so reports can name the step. */
+  readonly JobKey: string;
+  /** The look that answers the job a submit created: its function and static payload. */
+  readonly Find: { readonly FunctionName: string; readonly Payload: Record<string, unknown> };
+  readonly Stop: StopDescriptor;
+}

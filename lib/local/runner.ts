@@ -11,8 +11,10 @@ import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
 import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
+import { inFlightSubmits, knownJobIds, stopInFlightJobs } from '../../lambdas/cleanup/in-flight-jobs';
 import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
 import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
+import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { stateRoles, type StateRole } from '../contract/state-roles';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
@@ -156,7 +158,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, scheduled } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const definition = structuredClone(pipeline.definition);
   // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
@@ -222,7 +224,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     const cleanup =
       report.status === 'SUCCEEDED'
         ? { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) }
-        : { ...(await stopUnfinishedJobs(history, invokeFunction)), ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))) };
+        : {
+            ...mergeStops(
+              await stopUnfinishedJobs(history, invokeFunction),
+              await stopJobsInFlight(history, scheduled, registry.list(pipeline.stateMachineArn).length === 0, new Date(startDate).toISOString(), invokeFunction, report.steps),
+            ),
+            ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))),
+          };
     // Like the deployed run-metrics function: a successful run publishes its job durations.
     if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
     // The cleanup's own stop calls log too: only now has every invocation settled.
@@ -288,6 +296,9 @@ function taskBindings(
   // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
   // DynamoDB calls in flight, or it could read the pool before that slot is taken.
   const inFlight = new Set<Promise<unknown>>();
+  // Lambda invocations without a usable answer, as the deployed cleaner reads them from the
+  // history's TaskScheduled events (the in-flight cleanup reads the submits' from there).
+  const scheduled = new Set<unknown>();
   const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
@@ -296,8 +307,20 @@ function taskBindings(
     if (resource.endsWith(':states:::lambda:invoke')) {
       bindings[name] = async (input) => {
         const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-        const result = await invokeFunction(FunctionName, Payload);
-        return { StatusCode: 200, Payload: result ?? null };
+        // Kept until answered, like a TaskScheduled event without its TaskSucceeded/TaskFailed; a
+        // lost answer (TransientApiError) keeps it: the call may have acted all the same.
+        const call = structuredClone(input);
+        scheduled.add(call);
+        try {
+          const result = await invokeFunction(FunctionName, Payload);
+          // An answer that comes after the execution ended is never recorded (Step Functions
+          // drops it), so the call stays in flight for the cleanup, as in the deployed history.
+          if (!lifecycle.ended) scheduled.delete(call);
+          return { StatusCode: 200, Payload: result ?? null };
+        } catch (error) {
+          if (!lifecycle.ended && !(RETRYABLE_ERRORS.transient as readonly string[]).includes((error as Error).name)) scheduled.delete(call);
+          throw error;
+        }
       };
     } else if (resource.endsWith(':states:::aws-sdk:sfn:listExecutions')) {
       bindings[name] = async (input) => {
@@ -336,7 +359,7 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, scheduled };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
@@ -354,6 +377,34 @@ async function stopUnfinishedJobs(
     }
   }
   return report;
+}
+
+/**
+ * [in-flight cleanup, #14] The deployed cleaner's look for jobs whose submit was in flight
+ * (lambdas/cleanup/in-flight-jobs.ts), run only when no other execution of the state machine is
+ * running. A job stopped is shown in the report as its step's job, with its id and STOPPED.
+ */
+async function stopJobsInFlight(
+  history: HistoryEvent[],
+  scheduled: ReadonlySet<unknown>,
+  alone: boolean,
+  executionStart: string,
+  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
+  steps: StepReport[],
+): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
+  if (!alone) return { stopped: [], failed: [] };
+  const found = await stopInFlightJobs(inFlightSubmits([...scheduled]), knownJobIds(timedStates(history).map((state) => state.data)), executionStart, invoke);
+  for (const job of found.stopped) {
+    // The Map iteration of the item: the index of the submit state entered with it.
+    const submitted = history.find((e) => e.type === 'StateEntered' && (e.state?.input as { item?: unknown } | undefined)?.item === job.item && e.index !== undefined);
+    const step = steps.find((s) => s.key === job.jobKey && (job.item === undefined || s.item === submitted?.index));
+    if (step) Object.assign(step, { remoteId: job.jobId, finalState: 'STOPPED' });
+  }
+  return { stopped: found.stopped.map((job) => job.jobId), failed: found.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })) };
+}
+
+function mergeStops(...reports: Array<Pick<CleanupReport, 'stopped' | 'failed'>>): Pick<CleanupReport, 'stopped' | 'failed'> {
+  return { stopped: reports.flatMap((r) => r.stopped), failed: reports.flatMap((r) => r.failed) };
 }
 
 /** Each state's input (entered) or output (exited) with its time: what the deployed functions read from GetExecutionHistory. */
@@ -501,7 +552,8 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     }
     if ((role === 'skipped' || role === 'skippedExisting') && event.type === 'StateEntered') step.finalState = 'SKIPPED';
     if (role === 'conflict' && event.type === 'StateEntered') step.finalState = 'CONFLICT';
-    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached';
+    // An attach after a lost answer may take a job already DONE: no status check follows it.
+    const carriesJob = role === 'submit' || role === 'status' || role === 'trackId' || role === 'attached' || role === 'attachedLostSubmit';
     if (data?.job && carriesJob && event.type === 'StateExited') {
       step.remoteId = data.job.id ?? step.remoteId;
       step.finalState = data.job.status?.state ?? step.finalState;

@@ -142,8 +142,11 @@ export function jobSpecProblems(job: JobSpec): string[] {
 /** See JobSpec.lostSubmit. */
 export interface LostSubmit {
   /**
-   * Answers the unfinished job with this submit's configuration as a JobResult (outcome running,
-   * its id), or id null when there is none. Gets the submit's payload (and the Map item).
+   * Answers the job this submit's failed attempt created as a JobResult (its id and state, in
+   * whatever state it is by now, DONE included), or id null when there is none. Gets the submit's
+   * payload (and the Map item) and `createdAfter: { time, allowanceSeconds }`: when the first
+   * submit was seen failing (`$$.State.EnteredTime`, recorded by the state machine, not the
+   * handler's clock) and how long before that the attempt may have begun (its task timeout).
    */
   readonly find: HandlerCall;
 }

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalSession } from '../../lib/local/session';
 import { CrossingMindsSimulator } from '../../lib/local/simulators/crossing-minds';
-import { TamrCloudSimulator } from '../../lib/local/simulators/tamr-cloud';
+import type { SimRequest, SimResponse } from '../../lib/local/simulators/http-simulator';
+import { TamrCloudSimulator, type TamrCloudSimulatorOptions } from '../../lib/local/simulators/tamr-cloud';
 import { openSession, testConfig, until } from '../support/local-run';
 
 const CONFIG = testConfig(`
@@ -87,8 +88,48 @@ describe('an execution that ends early', () => {
     expect(report.cause).toContain('schema mismatch');
     const stuck = sim.jobs.filter((j) => j.configuration.load?.sourceId === 'src_a' || j.configuration.load?.sourceId === 'src_b').map((j) => j.jobId);
     expect(stuck).toHaveLength(2);
-    expect([...report.cleanup.stopped].sort()).toEqual([...stuck].sort());
+    expect(report.cleanup.stopped).toEqual(expect.arrayContaining(stuck));
+    // Also stopped: src_d's load, when its submit went out as src_c's iteration failed the run.
+    const others = report.cleanup.stopped.filter((id) => !stuck.includes(id));
+    expect(others.every((id) => sim.jobs.find((j) => j.jobId === id)?.configuration.load?.sourceId === 'src_d')).toBe(true);
     await until(() => sim.jobs.every((j) => j.status.state === 'DONE'));
+  });
+
+  it('Tamr Cloud: one unknown source fails the run while the other loads\' submits are unanswered: the cleanup finds those jobs and stops them', async () => {
+    // src_a answers 404 at once; src_b and src_c are created at once but their answers are held
+    // until the 404'd iteration has failed (an event of the run, not a sleep).
+    let release!: () => void;
+    const failed = new Promise<void>((resolve) => (release = resolve));
+    const sim = new HoldingSimulator(failed, { apiKey: 'apk_abort', jobDurationMs: 60_000, stopDelayMs: 50, sources: ['src_b', 'src_c', 'src_d'] });
+    const root = await sim.start();
+    stopSimulator = () => sim.stop();
+    session = await openSession(CONFIG, SECRETS);
+
+    const report = await session.run('cloud-loads', {
+      baseUrl: `${root}/api/v1beta1`,
+      waitMs: 30,
+      retryMs: 10,
+      onEvent: (event) => {
+        if (event.type === 'StateEntered' && event.state?.name === 'Source load request failed') release();
+      },
+    });
+
+    expect(report.status).toBe('FAILED');
+    expect(report.error).toBe('NotFound');
+    const loads = sim.jobs.filter((j) => j.configuration.load);
+    // src_d may have been submitted too, in the slot src_a freed, before the run ended.
+    expect(loads.map((j) => j.configuration.load!.sourceId)).toEqual(expect.arrayContaining(['src_b', 'src_c']));
+    // Their ids never reached the state data; the cleanup found them by configuration and stopped them.
+    expect([...report.cleanup.stopped].sort()).toEqual(loads.map((j) => j.jobId).sort());
+    expect(report.cleanup.failed).toEqual([]);
+    expect([...sim.stopRequests].sort()).toEqual(loads.map((j) => j.jobId).sort());
+    await until(() => sim.jobs.every((j) => j.status.state === 'DONE'));
+    expect(sim.jobs.every((j) => j.status.error?.reason === 'STOPPED')).toBe(true);
+    // The report names them with their ids as STOPPED, never NOT_STARTED.
+    const bySource = (source: string) => report.steps.find((s) => s.key === 'load' && s.item === ['src_a', 'src_b', 'src_c', 'src_d'].indexOf(source));
+    expect(bySource('src_a')).toMatchObject({ finalState: 'REQUEST_FAILED', remoteId: null });
+    for (const job of loads) expect(bySource(job.configuration.load!.sourceId)).toMatchObject({ remoteId: job.jobId, finalState: 'STOPPED' });
+    expect(report.steps.some((s) => s.finalState === 'NOT_STARTED')).toBe(false);
   });
 
   it('Crossing Minds: aborting while a private task runs requests its cancel', async () => {
@@ -121,3 +162,16 @@ describe('an execution that ends early', () => {
     expect(sim.stopRequests).toEqual([]);
   });
 });
+
+/** Answers every accepted POST /jobs only once `held` resolves; the job itself is created at once. */
+class HoldingSimulator extends TamrCloudSimulator {
+  constructor(private readonly held: Promise<void>, options: TamrCloudSimulatorOptions) {
+    super(options);
+  }
+
+  protected override async route(request: SimRequest): Promise<SimResponse> {
+    const response = await super.route(request);
+    if (request.method === 'POST' && response.status === 200) await this.held;
+    return response;
+  }
+}

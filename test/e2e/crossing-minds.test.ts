@@ -89,7 +89,9 @@ afterAll(async () => {
 
 async function startSimulator(options: CrossingMindsSimulatorOptions = {}): Promise<void> {
   await sim?.stop();
-  t = 1_000_000;
+  // Starts at the real time: a look after a lost answer compares task start times with the
+  // state machine's clock. From there it moves only as the tests say.
+  t = Date.now();
   sim = new CrossingMindsSimulator({ clock: () => t, taskDurationMs: 1000, cancelDelayMs: 100, ...options });
   await sim.start();
 }
@@ -269,18 +271,36 @@ describe('TASK_ALREADY_RUNNING', () => {
     expect(entered).toContain('Attach to running ML model retrain task');
   });
 
-  it('a trigger whose answer was lost: the retry is answered TASK_ALREADY_RUNNING and attaches to the task it started', async () => {
+  it('a trigger whose answer was lost: the look in recents finds the task it started and follows it; no second trigger', async () => {
     sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: '/tasks/private/reco_export/' });
     const report = await run('cm-export');
 
     expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
     const [task] = tasksNamed('reco_export');
     expect(tasksNamed('reco_export')).toHaveLength(1);
-    expect(sim.requestsTo('POST', '/tasks/private/reco_export/').map((r) => [r.status, r.lostAnswer])).toEqual([
-      [undefined, 200],
-      [409, undefined],
-    ]);
+    expect(sim.requestsTo('POST', '/tasks/private/reco_export/').map((r) => [r.status, r.lostAnswer])).toEqual([[undefined, 200]]);
+    expect(report.history.filter((e) => e.type === 'StateEntered' && e.state?.name === 'Attach to reco export task job started by the failed submit')).toHaveLength(1);
     expect(report.steps[0]).toMatchObject({ remoteId: task.task_id, finalState: 'COMPLETED' });
+  });
+
+  it('a trigger whose answer was lost and whose task COMPLETED before the look: attached, never triggered again', async () => {
+    // The clock jumps past the task's end as soon as a request follows the lost answer: the look
+    // always sees the task COMPLETED (the retry would no longer be refused TASK_ALREADY_RUNNING).
+    const lookedAfterLoss = () => {
+      const lost = sim.requests.findIndex((r) => r.lostAnswer !== undefined);
+      return lost >= 0 && sim.requests.length > lost + 1;
+    };
+    await startSimulator({ clock: () => t + (lookedAfterLoss() ? 5000 : 0) });
+    sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: '/tasks/private/reco_export/' });
+    const report = await run('cm-export');
+
+    expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+    const tasks = tasksNamed('reco_export');
+    expect(tasks).toHaveLength(1);
+    expect(sim.requestsTo('POST', '/tasks/private/reco_export/')).toHaveLength(1);
+    const [attach] = report.history.filter((e) => e.type === 'StateEntered' && e.state?.name === 'Attach to reco export task job started by the failed submit');
+    expect(attach.state?.input).toMatchObject({ existing: { id: tasks[0].task_id, status: { state: 'COMPLETED', outcome: 'succeeded' } } });
+    expect(report.steps[0]).toMatchObject({ remoteId: tasks[0].task_id, finalState: 'COMPLETED' });
   });
 
   it('attach: a running private task is followed by id', async () => {
@@ -406,13 +426,24 @@ describe('API errors', () => {
   });
 
   it('5xx until the retries are used up fails the run with TransientApiError naming the page', async () => {
-    sim.injectFault({ fault: { kind: 'status', status: 502, body: htmlErrorPage(502, 'Bad Gateway'), contentType: 'text/html' }, times: Infinity });
+    sim.injectFault({ fault: { kind: 'status', status: 502, body: htmlErrorPage(502, 'Bad Gateway'), contentType: 'text/html' }, method: 'POST', times: Infinity });
     const report = await run('cm-retrain');
 
     expect(report.status).toBe('FAILED');
     expect(report.error).toBe('TransientApiError');
     expect(report.cause).toBe('POST /tasks/ml_model_retrain/ answered 502: 502 Bad Gateway');
-    expect(sim.requests).toHaveLength(5); // the call and its 4 retries
+    // The trigger and its 4 retries, each followed by a look in recents for a task it may have started.
+    expect(paths()).toEqual(Array.from({ length: 5 }, () => ['POST /tasks/ml_model_retrain/ 502', 'GET /tasks/ml_model_retrain/recents/ 200']).flat());
+  });
+
+  it('5xx on every call: the look after the failed trigger is retried, then fails the run naming the list', async () => {
+    sim.injectFault({ fault: { kind: 'status', status: 502, body: htmlErrorPage(502, 'Bad Gateway'), contentType: 'text/html' }, times: Infinity });
+    const report = await run('cm-retrain');
+
+    expect(report.status).toBe('FAILED');
+    expect(report.error).toBe('TransientApiError');
+    expect(report.cause).toBe('GET /tasks/ml_model_retrain/recents/ answered 502: 502 Bad Gateway');
+    expect(sim.requests).toHaveLength(6); // the trigger, then the look and its 4 retries
   });
 
   it('a malformed status answer fails the run with MalformedResponse', async () => {

@@ -291,9 +291,15 @@ describe('tamr-cloud pipeline, end to end', () => {
     const jobsPost = new RegExp(`^${API}/jobs$`);
 
     it('created its job: the run finds it and polls it, and no second job is started', async () => {
-      const sim = await simulator();
+      // Held until the run attached: the look always sees the job unfinished, however slow the machine.
+      const clock = new HeldClock();
+      const sim = await simulator({ clock: clock.now });
       sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: jobsPost });
-      const report = await run(sim, 'cloud-conflict-wait');
+      const report = await run(sim, 'cloud-conflict-wait', {
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state?.name === 'Attach to data product update job started by the failed submit') clock.release();
+        },
+      });
 
       expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
       // One data product update and one workflow update: the lost answer's job is the step's job.
@@ -307,6 +313,47 @@ describe('tamr-cloud pipeline, end to end', () => {
       // The look is by configuration: the workflow filter of the list, not the data product's.
       const look = sim.requestsTo('GET', `${API}/jobs`).filter((r) => r.query.dataProductId === 'dp_main');
       expect(look.length).toBeGreaterThanOrEqual(2); // the onConflict check, then the look after the lost answer
+    });
+
+    it('created a job that is DONE by the time of the look (20 ms): the run attaches to it and succeeds; one job for that configuration', async () => {
+      // The simulator's clock moves 1 s on as soon as a list request follows the lost answer, so
+      // the job is DONE when the look reads the list: no race with the machine's speed.
+      let sim: TamrCloudSimulator | undefined;
+      const lookedAfterLoss = () => {
+        const lost = sim?.requests.findIndex((r) => r.lostAnswer !== undefined) ?? -1;
+        return lost >= 0 && sim!.requests.slice(lost + 1).some((r) => r.method === 'GET');
+      };
+      sim = await simulator({ durationsMs: { update: 20 }, clock: () => Date.now() + (lookedAfterLoss() ? 1000 : 0) });
+      sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: jobsPost });
+      const report = await run(sim, 'cloud-conflict-wait');
+
+      expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+      const updates = sim.jobs.filter((job) => job.configuration.update?.dataProductId === 'dp_main');
+      expect(updates).toHaveLength(1);
+      expect(sim.requestsTo('POST', jobsPost).map((r) => [JSON.parse(r.body).configuration, r.status, r.lostAnswer])).toEqual([
+        [{ update: { dataProductId: 'dp_main' } }, undefined, 200],
+        [{ update: { workflowId: 'flow_main' } }, 200, undefined],
+      ]);
+      // The look answered the DONE job: attached, and its outcome taken without a status check.
+      const [attach] = entered(report, 'Attach to data product update job started by the failed submit');
+      expect(attach.state?.input).toMatchObject({ existing: { id: updates[0].jobId, status: { state: 'DONE', outcome: 'succeeded' } } });
+      expect(report.steps[0]).toMatchObject({ key: 'updateDataProduct', remoteId: updates[0].jobId, finalState: 'DONE' });
+    });
+
+    it('against a server that ignores the list filters: other unfinished jobs of the tenant are neither a conflict nor the lost job', async () => {
+      const sim = await simulator({ ignoreListFilters: true });
+      const others = [{ load: { sourceId: 'src_crm' } }, { update: { dataProductId: 'dp_other' } }, { publish: { destinationId: 'Golden Records', dataProductId: 'dp_other' } }];
+      sim.neverFinish((c) => !c.update?.workflowId && c.update?.dataProductId !== 'dp_main');
+      for (const configuration of others) sim.seedJob(configuration, 'RUNNING');
+      sim.injectFault({ fault: { kind: 'lostAnswer' }, method: 'POST', path: jobsPost });
+      const report = await run(sim, 'cloud-conflict-fail');
+
+      expect(report.status, `${report.error}: ${report.cause}`).toBe('SUCCEEDED');
+      // The conflict check found none of the three, and the look found the lost answer's own job.
+      expect(entered(report, 'Data product update conflicts with a running job')).toEqual([]);
+      expect(entered(report, 'Attach to data product update job started by the failed submit')).toHaveLength(1);
+      expect(sim.jobs.filter((job) => job.configuration.update?.dataProductId === 'dp_main')).toHaveLength(1);
+      expect(sim.requestsTo('GET', jobsPost).map((r) => r.query.dataProductId)).toEqual(['dp_main', 'dp_main']);
     });
 
     it('did not reach the API: the look finds nothing and the submit is sent again', async () => {

@@ -440,6 +440,27 @@ describe('find-running-task', () => {
     expect(await findRunning({ taskName: 'ml_new_items' })).toMatchObject({ id, state: 'FAILED', outcome: 'failed', error: 'CrossingMindsTaskFailed' });
   });
 
+  describe('with createdAfter (after a trigger whose answer was lost): the task started since, in any status', () => {
+    const at = (ms: number) => new Date(EPOCH + ms).toISOString();
+
+    it('a task COMPLETED by now is answered with its outcome (attached, not triggered again)', async () => {
+      t = 10_000;
+      const id = await apiTrigger('ml_new_items');
+      t = 20_000; // long COMPLETED
+      expect(await findRunning({ taskName: 'ml_new_items', createdAfter: { time: at(10_500), allowanceSeconds: 0 } })).toMatchObject({ id, state: 'COMPLETED', outcome: 'succeeded' });
+    });
+
+    it('only tasks started inside the window (less 60 s of skew) count: an earlier run\'s task is none', async () => {
+      const id = await apiTrigger('ml_new_items');
+      t = 200_000;
+      const result = await findRunning({ taskName: 'ml_new_items', createdAfter: { time: at(100_000), allowanceSeconds: 30 } });
+      expect(result).toEqual({ id: null, state: 'NONE', outcome: 'succeeded', error: null, cause: null, summary: { taskName: 'ml_new_items', tasksChecked: 1 } });
+      // An empty list is none too, not a contradiction: the trigger may never have reached the API.
+      expect(await findRunning({ taskName: 'reco_export', createdAfter: { time: at(0) } })).toMatchObject({ id: null, state: 'NONE' });
+      expect(await findRunning({ taskName: 'ml_new_items', createdAfter: { time: at(100_000), allowanceSeconds: 40 } })).toMatchObject({ id, outcome: 'succeeded' });
+    });
+  });
+
   it('an empty list contradicts TASK_ALREADY_RUNNING → CrossingMindsTaskNotListed', async () => {
     const err = await failure(findRunning({ taskName: 'ml_new_items' }));
     expect(err.name).toBe('CrossingMindsTaskNotListed');

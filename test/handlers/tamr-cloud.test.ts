@@ -459,9 +459,91 @@ describe('find-unfinished-job', () => {
       expect(await findUnfinishedJob({ kind: 'updateWorkflow', workflowId: 'flow_1' })).toMatchObject({ id: null, state: 'NONE', summary: { workflowId: 'flow_1', jobsChecked: 1 } });
     });
 
+    describe('with createdAfter (when the failed submit was seen failing): the job it created, in any state', () => {
+      // The state machine saw the submit fail at t = 5000; that attempt may have run 30 s before.
+      const createdAfter = { time: iso(5000), allowanceSeconds: 30 };
+
+      it('a job DONE by now is attached to with its outcome, never reported as none', async () => {
+        t = 4000;
+        const { id } = await createJob({ kind: 'updateDataProduct', dataProductId: 'dp_1' });
+        t = 6000; // DONE now (jobs take 1000 ms)
+        expect(await findUnfinishedJob({ kind: 'updateDataProduct', dataProductId: 'dp_1', createdAfter })).toEqual({
+          id,
+          state: 'DONE',
+          outcome: 'succeeded',
+          error: null,
+          cause: null,
+          summary: { dataProductId: 'dp_1', type: 'update', stateStartTime: iso(5000), job: 'update of data product dp_1' },
+        });
+      });
+
+      it('a failed DONE job is attached to as failed (its error), so the step fails instead of submitting again', async () => {
+        sim.failJobs(() => true, { reason: 'SPARK_ERROR', message: 'out of memory' });
+        const { id } = await createJob({ kind: 'load', sourceId: 'src_1' });
+        t = 2000;
+        expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter: { time: iso(1000), allowanceSeconds: 0 } })).toMatchObject({
+          id,
+          outcome: 'failed',
+          error: 'TamrCloudJobFailed',
+        });
+      });
+
+      it('a DONE job created before the window (less 60 s of clock skew) is an earlier run\'s: none, and the list is not read further', async () => {
+        await startSimulator({ concurrentJobLimit: 100 });
+        for (let i = 0; i < 40; i++) await createJob({ kind: 'load', sourceId: 'src_1' });
+        t = 200_000;
+        const late = { time: iso(100_000), allowanceSeconds: 39 };
+        expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter: late })).toMatchObject({ id: null, state: 'NONE', summary: { jobsChecked: 1, pagesRead: 1 } });
+        // Created at t = 0, the window opens at 100 s - 39 s - 60 s = 1 s before: it counts.
+        expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter: { ...late, allowanceSeconds: 40 } })).toMatchObject({ state: 'DONE', outcome: 'succeeded' });
+      });
+
+      it('a DONE job whose answer has no creation time is not taken (it may be an earlier run\'s); an unfinished one is', async () => {
+        const job = (state: string) => ({ jobId: `job_${state}`, configuration: { load: { sourceId: 'src_1' } }, status: { state } });
+        sim.injectFault({ fault: { kind: 'malformed', body: JSON.stringify({ jobs: [job('DONE')] }) } });
+        expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter })).toMatchObject({ id: null, state: 'NONE' });
+        sim.injectFault({ fault: { kind: 'malformed', body: JSON.stringify({ jobs: [job('DONE'), job('RUNNING')] }) } });
+        expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter })).toMatchObject({ id: 'job_RUNNING', outcome: 'running' });
+      });
+
+      it('a malformed time → BadTaskInput', async () => {
+        expect((await failure(findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter: { time: 'yesterday' } }))).name).toBe('BadTaskInput');
+      });
+    });
+
     it('an event that is neither → BadTaskInput', async () => {
       expect((await failure(findUnfinishedJob({ kind: 'load' }))).name).toBe('BadTaskInput');
       expect((await failure(findUnfinishedJob({ dataProductId: 'dp_1', extra: true }))).name).toBe('BadTaskInput');
+    });
+  });
+
+  describe('against a server that ignores the list filters: every listed job\'s configuration is matched here', () => {
+    beforeEach(async () => {
+      await startSimulator({ ignoreListFilters: true, concurrentJobLimit: 100 });
+    });
+
+    it('the data product check: unfinished loads, workflow updates and other data products\' jobs are no conflict', async () => {
+      sim.seedJob({ load: { sourceId: 'src_1' } }, 'RUNNING');
+      sim.seedJob({ update: { workflowId: 'flow_1' } }, 'RUNNING');
+      sim.seedJob({ update: { dataProductId: 'dp_other' } }, 'PENDING');
+      sim.seedJob({ publish: { destinationId: 'Golden Records', dataProductId: 'dp_other' } }, 'PENDING');
+
+      expect(await findUnfinishedJob({ dataProductId: 'dp_1' })).toMatchObject({ id: null, state: 'NONE', summary: { dataProductId: 'dp_1', jobsChecked: 4 } });
+      // The filter is still sent, as a hint; the server listed the whole tenant all the same.
+      expect(sim.requestsTo('GET', `${API}/jobs`)[0].query).toEqual({ dataProductId: 'dp_1', pageSize: '30' });
+
+      const publish = sim.seedJob({ publish: { destinationId: 'Golden Records', dataProductId: 'dp_1' } }, 'RUNNING');
+      expect(await findUnfinishedJob({ dataProductId: 'dp_1' })).toMatchObject({ id: publish.jobId, outcome: 'running' });
+    });
+
+    it('the look after a lost answer: only its own configuration, whatever else the tenant runs', async () => {
+      const createdAfter = { time: iso(0), allowanceSeconds: 0 };
+      sim.seedJob({ load: { sourceId: 'src_2' } }, 'RUNNING');
+      sim.seedJob({ update: { dataProductId: 'dp_1' } }, 'RUNNING');
+      expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter })).toMatchObject({ id: null, state: 'NONE', summary: { jobsChecked: 2 } });
+      const mine = await createJob({ kind: 'load', sourceId: 'src_1' });
+      sim.seedJob({ load: { sourceId: 'src_3' } }, 'PENDING');
+      expect(await findUnfinishedJob({ kind: 'load', sourceId: 'src_1', createdAfter })).toMatchObject({ id: mine.id, outcome: 'running' });
     });
   });
 

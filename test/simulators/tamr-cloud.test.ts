@@ -261,6 +261,17 @@ describe('TamrCloudSimulator', () => {
     expect((await h.call('GET', '/jobs?pageToken=garbage')).status).toBe(400);
   });
 
+  it('ignoreListFilters: the resource filters list every job (as a gateway that drops unknown parameters), the state filter still applies', async () => {
+    const h = await harness({ ignoreListFilters: true });
+    const load = await h.create({ load: { sourceId: 'src_a' } });
+    const update = await h.create({ update: { dataProductId: 'dp_1' } });
+    const listed = await h.call('GET', '/jobs?sourceId=src_b&dataProductId=dp_2&workflowId=flow_9&destinationId=dest_9');
+    expect(listed.body.jobs.map((j: TamrCloudJob) => j.jobId)).toEqual([update.jobId, load.jobId]);
+    h.advance(2000);
+    const unfinished = await h.call('GET', `/jobs?sourceId=src_a&filter=${encodeURIComponent('status.state != DONE')}`);
+    expect(unfinished.body.jobs).toEqual([]);
+  });
+
   it('clamps pageSize to 30', async () => {
     const h = await harness({ concurrentJobLimit: 100 });
     for (let i = 0; i < 35; i += 1) await h.create({ load: { sourceId: `src_${i}` } });

@@ -33,7 +33,9 @@ export function lostSubmitRecovery(ctx: JobContext, lost: LostSubmit, ends: JobE
   const first = new sfn.Pass(scope, 'LostSubmitFirst', {
     stateName: `Count failed ${job.subject} submits`,
     comment: 'The submit failed without a usable answer: the job may exist all the same.',
-    parameters: { failed: 1, wait: waits[0] },
+    // When the first submit failed: the look counts jobs created since then (less the submit's
+    // time and clock skew), so a job the lost answer created is found even once it is DONE.
+    parameters: { failed: 1, wait: waits[0], 'since.$': '$$.State.EnteredTime' },
     resultPath: counter,
   });
   const again = new sfn.Pass(scope, 'LostSubmitAgain', {
@@ -41,6 +43,7 @@ export function lostSubmitRecovery(ctx: JobContext, lost: LostSubmit, ends: JobE
     parameters: {
       'failed.$': `States.MathAdd(${counter}.failed, 1)`,
       'wait.$': `States.ArrayGetItem(States.Array(${waits.join(', ')}), ${counter}.failed)`,
+      'since.$': `${counter}.since`,
     },
     resultPath: counter,
   });
@@ -53,10 +56,13 @@ export function lostSubmitRecovery(ctx: JobContext, lost: LostSubmit, ends: JobE
     time: sfn.WaitTime.secondsPath(`${counter}.wait`),
   });
   const requestFailed = ends.requestFailed();
+  // A failed attempt began at most its task timeout before the failure was seen.
+  const createdAfter = { time: sfn.JsonPath.stringAt(`${counter}.since`), allowanceSeconds: ctx.props.timeoutFor(job.submit).toSeconds() + 10 };
   const find = ctx.invoke('FindLostSubmit', `Look for ${job.subject} job started by the failed submit`, lost.find, {
     resultSelector: jobSelector(ctx.stopDescriptor),
     resultPath: '$.existing',
     onError: requestFailed,
+    extraPayload: { ...ctx.itemPayload, createdAfter },
   });
   const attach = new sfn.Pass(scope, 'AttachLostSubmit', {
     stateName: `Attach to ${job.subject} job started by the failed submit`,

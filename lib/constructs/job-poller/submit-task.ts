@@ -6,8 +6,22 @@
  */
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { InFlightCleanup } from '../../contract/stop';
 import { JOB_PATH, jobSelector, type JobContext } from './job-context';
 import type { JobEnds } from './job-ends';
+
+/**
+ * What the execution cleanup needs to find and stop a job whose submit was still in flight when
+ * the run ended (its answer never reached the state data), read from the submit's TaskScheduled
+ * parameters in the history; the submit handler ignores the field. Jobs that can be looked for
+ * (lostSubmit) and stopped only.
+ */
+function inFlightCleanup(ctx: JobContext): { inFlightCleanup?: InFlightCleanup } {
+  const { job } = ctx;
+  if (!job.lostSubmit || !ctx.stopDescriptor) return {};
+  const find = job.lostSubmit.find;
+  return { inFlightCleanup: { JobKey: job.key, Find: { FunctionName: ctx.props.functionFor(find).functionArn, Payload: { ...find.payload } }, Stop: ctx.stopDescriptor } };
+}
 
 export class SubmitTask {
   readonly task: tasks.LambdaInvoke;
@@ -23,6 +37,7 @@ export class SubmitTask {
       resultPath: JOB_PATH,
       // With lostSubmit, a transient failure is not retried blindly: the job may exist (lost-submit.ts).
       retryTransient: job.lostSubmit === undefined,
+      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx) },
     });
   }
 

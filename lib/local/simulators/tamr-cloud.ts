@@ -68,6 +68,12 @@ export interface TamrCloudSimulatorOptions extends HttpSimulatorOptions {
   readonly destinations?: readonly string[];
   /** Job length and failing / never-finishing job types; `jobSeconds` overrides `jobDurationMs`. @default none */
   readonly shape?: SimulatorShape<JobType>;
+  /**
+   * List every job of the tenant whatever the `sourceId`, `dataProductId`, `workflowId` and
+   * `destinationId` query parameters say, as a REST gateway does with parameters its API
+   * definition lacks (api-notes: the public proto has only page_size and page_token). Default false.
+   */
+  readonly ignoreListFilters?: boolean;
 }
 
 /** Decides whether a knob applies to a job, from its configuration. */
@@ -126,6 +132,7 @@ export class TamrCloudSimulator extends HttpSimulator {
   private readonly durationsMs: Partial<Record<JobType, number>>;
   private readonly stopDelayMs: number;
   private readonly known: Record<ResourceKey, Set<string> | undefined>;
+  private readonly ignoreListFilters: boolean;
 
   constructor(options: TamrCloudSimulatorOptions = {}) {
     super(options);
@@ -134,6 +141,7 @@ export class TamrCloudSimulator extends HttpSimulator {
     this.jobDurationMs = jobDurationMs(options.shape, options.jobDurationMs, 1500);
     this.durationsMs = options.durationsMs ?? {};
     this.stopDelayMs = options.stopDelayMs ?? 300;
+    this.ignoreListFilters = options.ignoreListFilters ?? false;
     const toSet = (ids?: readonly string[]) => (ids ? new Set(ids) : undefined);
     this.known = {
       sourceId: toSet(options.sources),
@@ -197,7 +205,7 @@ export class TamrCloudSimulator extends HttpSimulator {
     };
   }
 
-  protected route(request: SimRequest): SimResponse {
+  protected route(request: SimRequest): SimResponse | Promise<SimResponse> {
     if (headerValue(request.headers['x-api-key']) !== this.apiKey) return apiError(401, 'invalid API key');
     // Time may have moved on since the last request; sample the concurrency before acting.
     this.observeConcurrency();
@@ -264,7 +272,7 @@ export class TamrCloudSimulator extends HttpSimulator {
 
     const resourceFilters = (['dataProductId', 'sourceId', 'destinationId', 'workflowId'] as const)
       .map((key) => ({ key, value: query.get(key) }))
-      .filter((f): f is { key: ResourceKey; value: string } => !!f.value);
+      .filter((f): f is { key: ResourceKey; value: string } => !!f.value && !this.ignoreListFilters);
 
     const now = this.now();
     // A seq cursor (not an offset) keeps pages stable while new jobs are being created.

@@ -1,6 +1,7 @@
 /**
  * Crossing Minds background tasks → jobs. Every task is triggered, then followed until it is
- * COMPLETED; TASK_ALREADY_RUNNING is handled by the existing-job check (attach, skip or fail).
+ * COMPLETED; TASK_ALREADY_RUNNING is handled by the existing-job check (attach, skip or fail),
+ * a trigger whose answer was lost by a look in recents (lostSubmit).
  *
  * - Private tasks (data_import, reco_export, ...) answer `{task_id}`; the status check reads
  *   `GET tasks/private/<name>/<id>/`, and a timeout (or an abort) cancels the task with `DELETE`.
@@ -48,6 +49,10 @@ export function crossingMindsJobs(pipeline: CrossingMindsPipeline): JobSpec[] {
         trigger: { submitError: CROSSING_MINDS_ERRORS.taskAlreadyRunning },
         policy: step.onAlreadyRunning,
       },
+      // A trigger is not idempotent: after a lost answer, look for the task it started (by name
+      // and start time, in recents) before triggering again, which would start a second task
+      // once the first one has COMPLETED.
+      lostSubmit: { find: { handler: handlers.findRunning, payload: { taskName } } },
     } as const;
     if (isPrivateTask(taskName)) {
       return {

@@ -21,9 +21,12 @@ export const stopJobPath = (jobId: string): string => `${JOBS_PATH}/${enc(jobId)
 /** The list endpoint answers at most 30 jobs per page. */
 export const MAX_PAGE_SIZE = 30;
 /**
- * Pages of a data product's job list read when looking for an unfinished job. The list is newest
- * first and an unfinished job is among the newest, so 3 × 30 jobs is plenty; a bound keeps a
- * tenant with years of history from turning one check into hundreds of calls.
+ * Pages of the job list read by one look (3 × 30 = the tenant's 90 newest jobs). The server may
+ * ignore our filters and list every job of the tenant (api-notes), so the bound is on the tenant's
+ * whole list: newest first, and a tenant runs at most 5 jobs at once, so an unfinished job sits
+ * behind 85 newer jobs only after a burst of short ones; the look after a lost answer stops
+ * earlier, at the first job created before its window. Each page is one call bounded by the HTTP
+ * timeout, and the Lambda runs for that timeout + 10 s: more pages would risk the handler's time.
  */
 export const MAX_LIST_PAGES = 3;
 
@@ -102,6 +105,33 @@ export function sameConfiguration(listed: z.output<typeof configurationSchema> |
   });
 }
 
+/**
+ * Whether a listed job works on a data product: its update or its publish (what the server's
+ * `dataProductId` filter means). Checked on our side, because the server may ignore the filter.
+ */
+export function refersToDataProduct(listed: z.output<typeof configurationSchema> | undefined, dataProductId: string): boolean {
+  return listed?.update?.dataProductId === dataProductId || listed?.publish?.dataProductId === dataProductId;
+}
+
+/**
+ * When a job was created, in ms since epoch: the time it entered PENDING in `statusHistory`,
+ * else the first history entry's time, else the status time of a job still PENDING. Undefined
+ * when the answer says none of these (old servers omit empty fields): the caller decides.
+ */
+export function jobCreatedAt(job: { status: { state: string; stateStartTime?: string }; statusHistory?: ReadonlyArray<{ state: string; stateStartTime?: string }> }): number | undefined {
+  const history = job.statusHistory ?? [];
+  const candidates = [
+    history.find((entry) => entry.state === TamrCloudJobState.PENDING)?.stateStartTime,
+    history[0]?.stateStartTime,
+    job.status.state === TamrCloudJobState.PENDING ? job.status.stateStartTime : undefined,
+  ];
+  for (const text of candidates) {
+    const at = text ? Date.parse(text) : NaN;
+    if (Number.isFinite(at)) return at;
+  }
+  return undefined;
+}
+
 const configurationSchema = z.object({
   load: z.object({ sourceId: z.string() }).partial().optional(),
   update: z.object({ dataProductId: z.string(), workflowId: z.string() }).partial().optional(),
@@ -134,12 +164,19 @@ export const createdJobSchema = jobSchema.extend({
 });
 
 /**
- * A page of `GET /jobs`. Listed jobs are read leniently (any state string, no configuration
- * needed): only "is it DONE" matters, and one odd job must not break the whole check.
+ * A page of `GET /jobs`. Listed jobs are read leniently (any state string, no configuration or
+ * times needed): one odd job must not break the whole check, it just never matches.
  */
 export const jobListSchema = z.object({
   jobs: z
-    .array(z.object({ jobId: z.string().min(1), configuration: configurationSchema.optional(), status: z.object({ state: z.string().min(1) }) }))
+    .array(
+      z.object({
+        jobId: z.string().min(1),
+        configuration: configurationSchema.optional(),
+        status: z.object({ state: z.string().min(1), stateStartTime: z.string().optional(), error: jobErrorSchema.nullish() }),
+        statusHistory: z.array(z.object({ state: z.string(), stateStartTime: z.string().optional() })).optional(),
+      }),
+    )
     .default([]),
   nextPageToken: z.string().optional(),
 });
