@@ -149,6 +149,7 @@ export class Pipeline extends Construct {
   private addSchedule(pipeline: PipelineConfig): void {
     const schedule = pipeline.schedule!;
     new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: `${Stack.of(this).stackName}-${pipeline.name}`.slice(0, 64),
       description: `Starts Continuum pipeline '${pipeline.name}'`,
       schedule: scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone)),
       enabled: schedule.enabled,
