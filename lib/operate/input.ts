@@ -5,7 +5,7 @@
  * ignored silently (the recipe step skipped, the run SUCCEEDED), so `start` and `run --input` refuse
  * unknown fields, with the closest known name.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineConfig } from '../config/schema';
 import { jobsOf } from '../providers';
 
