@@ -1,0 +1,67 @@
+/**
+ * What a pipeline's execution input may hold, declared by its steps: each `runIf` flag (e.g.
+ * Tamr Mastering's `mlConfigurationChanged`), `fromStep` (the step to start at), and the fields a
+ * schedule adds (`trigger` and the config's `schedule.input`). A misspelled field would otherwise be
+ * ignored silently (the recipe step skipped, the run SUCCEEDED), so `start` and `run --input` refuse
+ * unknown fields, with the closest known name.
+ */
+import * as z from 'zod';
+import type { PipelineConfig } from '../config/schema';
+import { jobsOf } from '../providers';
+
+export function inputSchema(pipeline: PipelineConfig) {
+  const jobs = jobsOf(pipeline);
+  const flags = Object.fromEntries(
+    jobs.flatMap((job) => (job.runIf ? [[job.runIf.inputFlag, z.boolean().optional().describe(`Runs '${job.title}' when true.`)]] : [])),
+  );
+  const scheduled = Object.fromEntries(Object.keys(pipeline.schedule?.input ?? {}).map((key) => [key, z.json().optional().describe('Set by the schedule (schedule.input).')]));
+  const titles = jobs.map((job) => job.title) as [string, ...string[]];
+  return z
+    .object({
+      ...scheduled,
+      ...flags,
+      fromStep: z.enum(titles).optional().describe('Start the run at this step: the steps before it are skipped.'),
+      trigger: z.string().optional().describe('What started the run (`schedule`, `manual`, …).'),
+    })
+    .strict();
+}
+
+/** The input schema as JSON Schema (README, stack output). */
+export function inputJsonSchema(pipeline: PipelineConfig): Record<string, unknown> {
+  return z.toJSONSchema(inputSchema(pipeline)) as Record<string, unknown>;
+}
+
+/** Problems with an execution input, each `field: reason`; empty when it is valid. */
+export function inputProblems(pipeline: PipelineConfig, input: unknown): string[] {
+  const schema = inputSchema(pipeline);
+  const result = schema.safeParse(input);
+  if (result.success) return [];
+  const known = Object.keys(schema.shape);
+  return result.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const near = closest(key, known);
+        return `${key}: unknown input field${near ? `; did you mean '${near}'?` : ''} (fields: ${known.join(', ')})`;
+      });
+    }
+    const where = issue.path.map(String).join('.') || 'input';
+    if (issue.code === 'invalid_value') return [`${where}: must be one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}`];
+    return [`${where}: ${issue.message}`];
+  });
+}
+
+/** The known name within two edits of `name` (or equal but for case), if any. */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  const scored = known.map((k) => ({ k, d: k.toLowerCase() === name.toLowerCase() ? 0 : distance(name, k) })).filter((s) => s.d <= 2);
+  return scored.sort((a, b) => a.d - b.d)[0]?.k;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length];
+}
