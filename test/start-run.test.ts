@@ -48,9 +48,10 @@ describe.skipIf(MOTO_MISSING)('the start function, against moto', () => {
     moto = await startMoto();
     sfn = new SFNClient({ endpoint: moto.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const definition = { StartAt: 'Done', States: { Done: { Type: 'Succeed' } } };
-    ({ stateMachineArn: stateMachineArn! } = await sfn.send(
+    const created = await sfn.send(
       new CreateStateMachineCommand({ name: 'Continuum-tamr-upserts', definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::123456789012:role/x' }),
-    ));
+    );
+    stateMachineArn = created.stateMachineArn!;
     previousSink = setLogSink((line) => logs.push(line));
   }, 60_000);
 

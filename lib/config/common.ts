@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { slotPoolField } from './slot-pools';
+import { triggerFields } from './triggers';
 import type { ConfigProblem } from './problems';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
@@ -198,6 +199,7 @@ export const basePipelineShape = {
   alerts: alertsSchema.default({ emails: [] }),
   tracing: z.boolean().default(false).describe('AWS X-Ray tracing of the state machine (its Lambda calls appear in the trace).'),
   slotPool: slotPoolField,
+  ...triggerFields,
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */

@@ -11,6 +11,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../config/schema';
+import { overlapPolicy } from '../config/triggers';
 import { waitedBefore } from '../polling/wait-schedule';
 import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
@@ -77,6 +78,8 @@ export class Pipeline extends Construct {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
       pipelineName: pipeline.name,
+      onOverlap: overlapPolicy(pipeline),
+      ...(overlapPolicy(pipeline) === 'queue' && pipeline.maxQueueMinutes ? { maxQueueMinutes: pipeline.maxQueueMinutes } : {}),
     });
     const slot = pipeline.slotPool ? { table: props.jobSlots!.table, pool: props.jobSlots!.pool(pipeline.slotPool) } : undefined;
     const pollers = this.jobs.map(
@@ -91,7 +94,7 @@ export class Pipeline extends Construct {
     chain = chain.next(finish);
 
     // Execution timeout: every job's polling budget and slot wait budget, plus an hour for retries and submits.
-    const jobSeconds = pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);
+    const jobSeconds = guard.queueSeconds + pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: `Continuum pipeline '${pipeline.name}' (${pipeline.system})${pipeline.description ? `: ${pipeline.description}` : ''}`,
