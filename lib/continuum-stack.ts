@@ -13,6 +13,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
 import { pascal } from './constructs/names';
+import { RunStarter } from './constructs/pipeline-triggers';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
@@ -35,6 +36,8 @@ export class ContinuumStack extends Stack {
   readonly cleanup?: ExecutionCleanup;
   /** The slot pools' table (this stack's, or the first stack's), present when some pipeline of the config names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
+  /** Starts triggered runs; present when some pipeline of this stack has `triggers`. */
+  readonly runStarter?: RunStarter;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
@@ -48,9 +51,11 @@ export class ContinuumStack extends Stack {
     }
     this.jobSlots =
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
+    const own = props.pipelines ?? props.config.pipelines;
+    this.runStarter = own.some((p) => p.triggers.length > 0) ? new RunStarter(this, 'RunStarter') : undefined;
     const pipelines = new Map<string, Pipeline>();
-    for (const pipeline of props.pipelines ?? props.config.pipelines) {
-      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots }));
+    for (const pipeline of own) {
+      pipelines.set(pipeline.name, new Pipeline(this, pascal(pipeline.name), { pipeline, functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, runStarter: this.runStarter }));
     }
     this.pipelines = pipelines;
 

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { slotPoolField } from './slot-pools';
-import { triggerFields } from './triggers';
+import { triggerFields, triggerProblems, type Trigger } from './triggers';
 import type { ConfigProblem } from './problems';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
@@ -250,8 +250,11 @@ export function pipelineProblems(pipeline: {
   readonly baseUrl?: unknown;
   readonly schedule?: { readonly expression: string };
   readonly polling: Polling;
+  readonly triggers: readonly Trigger[];
+  readonly onOverlap?: 'skip' | 'queue';
+  readonly maxQueueMinutes?: number;
 }): PipelineProblem[] {
-  const problems: PipelineProblem[] = [];
+  const problems: PipelineProblem[] = [...triggerProblems(pipeline)];
   const schedule = pipeline.schedule ? scheduleFrequencyProblem(pipeline.schedule.expression, pipeline.polling.timeoutMinutes) : undefined;
   if (schedule) problems.push({ path: ['schedule', 'expression'], message: schedule });
   if (typeof pipeline.baseUrl === 'string' && !isHttpUrl(pipeline.baseUrl)) {

@@ -48,3 +48,9 @@ export type Trigger = z.output<typeof triggerSchema>;
 export function overlapPolicy(pipeline: { readonly triggers: readonly Trigger[]; readonly onOverlap?: 'skip' | 'queue' }): 'skip' | 'queue' {
   return pipeline.onOverlap ?? (pipeline.triggers.length > 0 ? 'queue' : 'skip');
 }
+
+/** Queue settings only mean something for a pipeline whose runs queue. */
+export function triggerProblems(pipeline: Parameters<typeof overlapPolicy>[0] & { readonly maxQueueMinutes?: number }): Array<{ path: PropertyKey[]; message: string }> {
+  if (pipeline.maxQueueMinutes === undefined || overlapPolicy(pipeline) === 'queue') return [];
+  return [{ path: ['maxQueueMinutes'], message: "applies only to runs that queue: set onOverlap: queue (the default when the pipeline has triggers)" }];
+}

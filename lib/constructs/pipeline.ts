@@ -21,6 +21,7 @@ import type { JobSlotTable } from './job-slots';
 import { pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
 import { PipelineAlerts } from './pipeline-alerts';
+import { PipelineTriggers, type RunStarter } from './pipeline-triggers';
 
 /** Template metadata keys the local runner and tools read. */
 export const METADATA = {
@@ -45,6 +46,8 @@ export interface PipelineProps {
   readonly alertsKey: kms.IKey;
   /** The stack's slot pools; required when the pipeline names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
+  /** The stack's run starter; required when the pipeline has `triggers`. */
+  readonly runStarter?: RunStarter;
 }
 
 export class Pipeline extends Construct {
@@ -55,6 +58,8 @@ export class Pipeline extends Construct {
   readonly stopFunctions: readonly IFunction[];
   readonly jobs: readonly JobSpec[];
   readonly alerts: PipelineAlerts;
+  /** The rules that start runs on events, when the pipeline has `triggers`. */
+  readonly triggers?: PipelineTriggers;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
@@ -122,6 +127,10 @@ export class Pipeline extends Construct {
     this.stopFunctions = this.jobs.filter((job) => job.stop).map((job) => functionFor(job.stop!));
 
     if (pipeline.schedule) this.addSchedule(pipeline);
+    if (pipeline.triggers.length > 0) {
+      if (!props.runStarter) throw new Error(`pipeline '${pipeline.name}' has triggers but the stack gave it no run starter`);
+      this.triggers = new PipelineTriggers(this, 'Triggers', { pipelineName: pipeline.name, stateMachine: this.stateMachine, triggers: pipeline.triggers, starter: props.runStarter });
+    }
   }
 
   /** cdk-nag findings this design accepts, each with its reason. */
