@@ -21,6 +21,7 @@ import { RecordInputs } from './constructs/record-inputs';
 import { pascal } from './constructs/names';
 import { addPipelineOutputs, addStackOutputs } from './constructs/stack-outputs';
 import { alertSourcePatterns } from './constructs/pipeline-alerts';
+import { RunStarter } from './constructs/pipeline-triggers';
 
 export interface ContinuumStackProps extends StackProps {
   readonly config: LoadedConfig;
@@ -58,6 +59,8 @@ export class ContinuumStack extends Stack {
   readonly cleanup?: ExecutionCleanup;
   /** The slot pools' table (this stack's, or the first stack's), present when some pipeline of the config names a `slotPool`. */
   readonly jobSlots?: JobSlotTable;
+  /** Starts triggered runs; present when some pipeline of this stack has `triggers`. */
+  readonly runStarter?: RunStarter;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
@@ -82,11 +85,13 @@ export class ContinuumStack extends Stack {
     }
     this.jobSlots =
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
+    const own = props.pipelines ?? props.config.pipelines;
+    this.runStarter = own.some((p) => p.triggers.length > 0) ? new RunStarter(this, 'RunStarter') : undefined;
     const pipelines = new Map<string, Pipeline>();
     const overBudget: ConfigProblem[] = [];
-    for (const pipeline of props.pipelines ?? props.config.pipelines) {
+    for (const pipeline of own) {
       const at = configLocation(props.config, pipeline);
-      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at, stateMachineNamePrefix: namePrefix });
+      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at, stateMachineNamePrefix: namePrefix, runStarter: this.runStarter });
       pipelines.set(pipeline.name, built);
       const problem = historyProblem(built.history);
       if (problem && props.historyBudget !== false) overBudget.push(problem);

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { checkScheduleExpression, checkTimeZone, rateSeconds } from '../schedule';
 import { slotPoolField } from './slot-pools';
+import { triggerFields, triggerProblems, type Trigger } from './triggers';
 import type { ConfigProblem } from './problems';
 
 /** Pipeline names become parts of AWS resource names: keep them short and DNS-like. */
@@ -177,6 +178,7 @@ export const basePipelineShape = {
   alerts: alertsSchema.default({ emails: [] }),
   tracing: z.boolean().default(false).describe('AWS X-Ray tracing of the state machine (its Lambda calls appear in the trace).'),
   slotPool: slotPoolField,
+  ...triggerFields,
 };
 
 /** Optional display names every step takes: they become Step Functions state names. */
@@ -227,8 +229,11 @@ export function pipelineProblems(pipeline: {
   readonly baseUrl?: unknown;
   readonly schedule?: { readonly expression: string };
   readonly polling: Polling;
+  readonly triggers: readonly Trigger[];
+  readonly onOverlap?: 'skip' | 'queue';
+  readonly maxQueueMinutes?: number;
 }): PipelineProblem[] {
-  const problems: PipelineProblem[] = [];
+  const problems: PipelineProblem[] = [...triggerProblems(pipeline)];
   const schedule = pipeline.schedule ? scheduleFrequencyProblem(pipeline.schedule.expression, pipeline.polling.timeoutMinutes) : undefined;
   if (schedule) problems.push({ path: ['schedule', 'expression'], message: schedule });
   if (typeof pipeline.baseUrl === 'string' && !isHttpUrl(pipeline.baseUrl)) {

@@ -25,6 +25,8 @@ export interface PipelineHistoryProps {
   /** The first state of the state machine. */
   readonly start: sfn.State;
   readonly slotPool?: SlotPool;
+  /** `onOverlap: queue`: the guard's wait for earlier runs and how many looks it allows. */
+  readonly queue?: { readonly wait: string; readonly looks: number };
 }
 
 export function pipelineHistory(props: PipelineHistoryProps): HistoryEstimate {
@@ -88,6 +90,9 @@ export function pipelineHistory(props: PipelineHistoryProps): HistoryEstimate {
       });
     }
   });
+  if (props.queue) {
+    loops.push({ wait: props.queue.wait, iterations: props.queue.looks, field: `${p}.maxQueueMinutes`, what: 'looks at the run queue', advice: 'lower it' });
+  }
   const retries: BoundCause = { field: `${p}.retry`, what: 'retries', advice: 'lower retry.rateLimited.maxAttempts or retry.transient.maxAttempts' };
   const steps: BoundCause = { field: `${p}.steps`, what: 'states', advice: 'split the steps over several pipelines' };
   return estimateHistory(definitionOf(props.start), { loops, fanOuts, retries, steps });

@@ -12,6 +12,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../config/schema';
+import { overlapPolicy } from '../config/triggers';
 import { waitedBefore } from '../polling/wait-schedule';
 import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
@@ -24,6 +25,7 @@ import type { JobSlotTable } from './job-slots';
 import { boundedName, pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
 import { PipelineAlerts } from './pipeline-alerts';
+import { PipelineTriggers, type RunStarter } from './pipeline-triggers';
 
 /** Template metadata keys the local runner and tools read. */
 export const METADATA = {
@@ -51,6 +53,8 @@ export interface PipelineProps {
    * @default `<stack name>-`
    */
   readonly stateMachineNamePrefix?: string;
+  /** The stack's run starter; required when the pipeline has `triggers`. */
+  readonly runStarter?: RunStarter;
 }
 
 export class Pipeline extends Construct {
@@ -69,6 +73,8 @@ export class Pipeline extends Construct {
   readonly scheduleName?: string;
   /** Worst-case execution history events of one run (checked against the budget by the stack). */
   readonly history: HistoryEstimate;
+  /** The rules that start runs on events, when the pipeline has `triggers`. */
+  readonly triggers?: PipelineTriggers;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
@@ -93,6 +99,8 @@ export class Pipeline extends Construct {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
       pipelineName: pipeline.name,
+      onOverlap: overlapPolicy(pipeline),
+      ...(overlapPolicy(pipeline) === 'queue' && pipeline.maxQueueMinutes ? { maxQueueMinutes: pipeline.maxQueueMinutes } : {}),
     });
     const slot = pipeline.slotPool ? { table: props.jobSlots!.table, pool: props.jobSlots!.pool(pipeline.slotPool) } : undefined;
     const pollers = this.jobs.map(
@@ -105,10 +113,10 @@ export class Pipeline extends Construct {
     let chain = sfn.Chain.start(guard);
     for (const poller of pollers) chain = chain.next(poller);
     chain = chain.next(finish);
-    this.history = pipelineHistory({ pipeline, at: props.at, jobs: this.jobs, pollers, start: chain.startState, slotPool: slot?.pool });
+    this.history = pipelineHistory({ pipeline, at: props.at, jobs: this.jobs, pollers, start: chain.startState, slotPool: slot?.pool, queue: guard.queue });
 
     // Execution timeout: every job's polling budget and slot wait budget, plus an hour for retries and submits.
-    const jobSeconds = pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);
+    const jobSeconds = guard.queueSeconds + pollers.reduce((sum, p) => sum + (p.schedule ? waitedBefore(p.schedule, p.schedule.maxPolls) : 0) + p.slotWaitSeconds, 0);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       comment: `Continuum pipeline '${pipeline.name}' (${pipeline.system})${pipeline.description ? `: ${pipeline.description}` : ''}`,
@@ -137,6 +145,10 @@ export class Pipeline extends Construct {
     this.inFlightLookFunctions = this.jobs.flatMap((job) => (job.stop && job.lostSubmit ? [functionFor(job.lostSubmit.find)] : []));
 
     if (pipeline.schedule) this.scheduleName = this.addSchedule(pipeline);
+    if (pipeline.triggers.length > 0) {
+      if (!props.runStarter) throw new Error(`pipeline '${pipeline.name}' has triggers but the stack gave it no run starter`);
+      this.triggers = new PipelineTriggers(this, 'Triggers', { pipelineName: pipeline.name, stateMachine: this.stateMachine, triggers: pipeline.triggers, starter: props.runStarter });
+    }
   }
 
   /** cdk-nag findings this design accepts, each with its reason. */

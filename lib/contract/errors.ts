@@ -121,6 +121,13 @@ export const ERRORS = {
     whatToDo:
       "See who holds the slots: the pool's item in the JobSlots table names each holder's execution and job. Spread the pipelines' schedules, raise `maxWaitMinutes`, or free a leaked slot ([Tenant job slots](design.md#tenant-job-slots)).",
   },
+  RunQueueTimedOut: {
+    raisedBy: 'state machine',
+    meaning:
+      'A run of a pipeline with `onOverlap: queue` waited `maxQueueMinutes` behind earlier runs still in progress (the Fail state is `Run queue timed out`); it started no step. The cause names its input, for a triggered run the file it carries.',
+    whatToDo:
+      'See why the earlier run takes so long (the console lists the RUNNING executions); start this run again by hand with the input in the cause once it ends, or raise `maxQueueMinutes`.',
+  },
   SlotReleaseFailed: {
     raisedBy: 'state machine',
     meaning: 'The job succeeded but its tenant job slot could not be given back (DynamoDB kept failing).',

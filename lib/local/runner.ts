@@ -107,22 +107,27 @@ export interface LocalRunOptions {
 /** The executions of this process that are still running, by state machine ARN. */
 export class ExecutionRegistry {
   private readonly running = new Map<string, Map<string, number>>();
+  /** Start order, for executions started in the same millisecond (Step Functions orders them too). */
+  private readonly order = new Map<string, number>();
+  private started = 0;
 
   add(stateMachineArn: string, executionArn: string, startDate: number): void {
     if (!this.running.has(stateMachineArn)) this.running.set(stateMachineArn, new Map());
     this.running.get(stateMachineArn)!.set(executionArn, startDate);
+    this.order.set(executionArn, (this.started += 1));
   }
 
   remove(stateMachineArn: string, executionArn: string): void {
     this.running.get(stateMachineArn)?.delete(executionArn);
+    this.order.delete(executionArn);
   }
 
-  /** ListExecutions(StatusFilter: RUNNING), newest first, at most `max` results. */
-  list(stateMachineArn: string, max = 100): Array<{ executionArn: string; stateMachineArn: string; status: 'RUNNING'; startDate: string }> {
+  /** ListExecutions(StatusFilter: RUNNING), newest first, at most `max` results, as the SDK integration answers (PascalCase). */
+  list(stateMachineArn: string, max = 100): Array<{ ExecutionArn: string; StateMachineArn: string; Status: 'RUNNING'; StartDate: string }> {
     return [...(this.running.get(stateMachineArn) ?? new Map<string, number>())]
-      .sort((a, b) => b[1] - a[1])
+      .sort((a, b) => b[1] - a[1] || this.order.get(b[0])! - this.order.get(a[0])!)
       .slice(0, max)
-      .map(([executionArn, startDate]) => ({ executionArn, stateMachineArn, status: 'RUNNING', startDate: new Date(startDate).toISOString() }));
+      .map(([executionArn, startDate]) => ({ ExecutionArn: executionArn, StateMachineArn: stateMachineArn, Status: 'RUNNING', StartDate: new Date(startDate).toISOString() }));
   }
 }
 

@@ -1,0 +1,71 @@
+/**
+ * Triggers as synthesized: an S3 trigger's rule matches the bucket's Object Created events under
+ * the prefix with the suffix and targets the run starter with the pipeline's state machine; an
+ * event trigger matches its source and detail type; cdk-nag finds nothing unacknowledged.
+ */
+import { readFileSync } from 'node:fs';
+import { Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { buildApp } from '../lib/app';
+import { parseConfig } from '../lib/config/load';
+import type { CfnTemplate } from '../lib/local/synthesized';
+
+function triggeredConfig(extra: Record<string, unknown>) {
+  const file = parse(readFileSync('pipelines.yaml', 'utf8')) as { pipelines: Array<Record<string, unknown>> };
+  const pipeline = { ...file.pipelines.find((p) => p.name === 'tamr-mastering-demo')!, ...extra };
+  return parseConfig(stringify({ ...file, pipelines: [pipeline] }), 'triggered.yaml');
+}
+
+const TRIGGERS = {
+  triggers: [{ s3: { bucket: 'acme-landing', prefix: 'tamr/records/', suffix: '.jsonl' } }, { event: { source: 'acme.crm-export', detailType: 'Export Finished' } }],
+};
+
+describe('a triggered pipeline', () => {
+  const config = triggeredConfig(TRIGGERS);
+  const { app, stack } = buildApp({ config, bundle: false });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const template = Template.fromStack(stack);
+  const raw = template.toJSON() as CfnTemplate;
+  const rules = Object.values(raw.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties).includes('starts pipeline'));
+  const starter = Object.entries(raw.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties).includes('starts a pipeline run'))!;
+
+  it('defaults onOverlap to queue', () => {
+    expect(config.pipelines[0].onOverlap).toBeUndefined();
+    expect(JSON.stringify(raw)).toContain('Join the run queue');
+  });
+
+  it('has one rule per trigger, matching the S3 objects or the event, targeting the run starter', () => {
+    expect(rules).toHaveLength(2);
+    const patterns = rules.map((r) => (r.Properties as { EventPattern: unknown }).EventPattern);
+    expect(patterns).toEqual([
+      { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ['acme-landing'] }, object: { key: [{ wildcard: 'tamr/records/*.jsonl' }] } } },
+      { source: ['acme.crm-export'], 'detail-type': ['Export Finished'] },
+    ]);
+    for (const rule of rules) {
+      const [target] = (rule.Properties as { Targets: Array<{ Arn: unknown; InputTransformer?: { InputTemplate: unknown; InputPathsMap: Record<string, string> } }> }).Targets;
+      expect(target.Arn).toEqual({ 'Fn::GetAtt': [starter[0], 'Arn'] });
+      // The whole event ($) goes to the starter, beside the state machine and the pipeline.
+      expect(Object.values(target.InputTransformer!.InputPathsMap)).toEqual(['$']);
+      const inputTemplate = JSON.stringify(target.InputTransformer?.InputTemplate);
+      expect(inputTemplate).toContain('\\"pipeline\\":\\"tamr-mastering-demo\\"');
+      expect(inputTemplate).toContain('TamrMasteringDemoStateMachine');
+    }
+  });
+
+  it('lets the starter start this state machine only, and passes cdk-nag', () => {
+    const starterRole = (starter[1].Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+    const policies = Object.values(raw.Resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify((r.Properties as { Roles: unknown }).Roles).includes(starterRole));
+    const statements = policies.flatMap((p) => (p.Properties as { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }).PolicyDocument.Statement);
+    const start = statements.filter((s) => JSON.stringify(s.Action).includes('states:StartExecution'));
+    expect(start).toHaveLength(1);
+    expect(JSON.stringify(start[0].Resource)).toContain('TamrMasteringDemoStateMachine');
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('rejects queue settings without a queue, naming the field', () => {
+    expect(() => triggeredConfig({ onOverlap: 'skip', maxQueueMinutes: 5 })).toThrow(/pipelines\[0\]\.maxQueueMinutes: applies only to runs that queue/);
+  });
+});
