@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import type { PipelineConfig } from '../config/schema';
 import { jobsOf } from '../providers';
+import { closest } from '../text/suggest';
 
 export function inputSchema(pipeline: PipelineConfig) {
   const jobs = jobsOf(pipeline);
@@ -48,20 +49,4 @@ export function inputProblems(pipeline: PipelineConfig, input: unknown): string[
     if (issue.code === 'invalid_value') return [`${where}: must be one of ${issue.values.map((v) => `'${String(v)}'`).join(', ')}`];
     return [`${where}: ${issue.message}`];
   });
-}
-
-/** The known name within two edits of `name` (or equal but for case), if any. */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  const scored = known.map((k) => ({ k, d: k.toLowerCase() === name.toLowerCase() ? 0 : distance(name, k) })).filter((s) => s.d <= 2);
-  return scored.sort((a, b) => a.d - b.d)[0]?.k;
-}
-
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length];
 }

@@ -4,8 +4,10 @@
  * quarantined. The step names are what each system calls a job-starting step, so help texts can
  * list them and the command line can reject a misspelt one with a suggestion.
  *
- * Deliberately free of imports: `continuum --help` reads it without loading any simulator.
+ * It imports only the edit distance (lib/text/suggest): `continuum --help` reads it without
+ * loading any simulator.
  */
+import { editDistance } from '../../text/suggest';
 
 /** Tamr Mastering: the refreshes (and recipe populate) that submit an operation, named as the config's step kinds. */
 export const TAMR_MASTERING_STEPS = ['refreshUnifiedDataset', 'refreshRecordPairs', 'refreshRecordClusters', 'refreshDataset', 'populateRecipe'] as const;
@@ -187,12 +189,3 @@ function isSubsequence(short: string, long: string): boolean {
   return at === short.length;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length];
-}
