@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
+import { FROM_STEP_CHOICE } from '../lib/constructs/from-step';
 import { ConfigError, loadConfig, parseConfig, type LoadedConfig } from '../lib/config/load';
 import { synthesizeForLocalRun } from '../lib/local/synthesized';
 import { cycleEvents, estimateHistory, HISTORY_EVENT_BUDGET, retryEvents, stateEvents, type HistoryBounds } from '../lib/polling/history-budget';
@@ -84,6 +85,19 @@ describe('the example pipelines.yaml', () => {
     expect(estimateHistory(tamr, bounds).total).toBe(built.total);
   });
 
+  it('counts the choice of the first step (fromStep): its 2 events are on the costliest path, the skip states are not', () => {
+    const tamr = synthesized.pipelines.get('tamr-mastering-demo')!.definition;
+    const bounds: HistoryBounds = {
+      ...noBounds,
+      loops: ['unified dataset', 'recipe', 'record pairs', 'record clusters', 'dataset export'].map((subject) => ({ wait: `Wait for ${subject}`, iterations: 68, ...cause('polls') })),
+    };
+    // The same graph without the choice: the run start leads straight to the first step.
+    const states = Object.fromEntries(Object.entries(tamr.States).filter(([name]) => name !== FROM_STEP_CHOICE && !name.startsWith('Skip to ') && name !== 'Unknown first step'));
+    const without = { ...tamr, States: { ...states, 'Start run': { ...states['Start run'], Next: 'Update dataset records' } } };
+    expect(estimateHistory(tamr, bounds).total - estimateHistory(without, bounds).total).toBe(stateEvents({ Type: 'Choice' }));
+    expect(stack.pipelines.get('tamr-mastering-demo')!.history.total).toBe(estimateHistory(tamr, bounds).total);
+  });
+
   it('counts a slot wait cycle from the graph: 11 events (wait, acquire, decide, count; the check only after an error)', () => {
     // Two steps of the example: six jobs waiting 4 hours each for a slot would exceed the budget.
     const pooled = { ...config, slotPools: [{ name: 'tenant', limit: 5, waitSeconds: 30, maxWaitMinutes: 240 }], pipelines: [{ ...config.pipelines[0], steps: config.pipelines[0].steps.slice(3, 5), slotPool: 'tenant' } as LoadedConfig['pipelines'][number]] };
@@ -116,7 +130,7 @@ describe('a config over the budget', () => {
     const error = synthError(yaml('initialIntervalSeconds: 10, backoffRate: 1, timeoutMinutes: 360'));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toBe(
-      `${resolve('budget.yaml')}: pipelines[0].polling.initialIntervalSeconds: worst case 23,905 history events per run (Step Functions fails a run at 25,000; keep it under 20,000): ` +
+      `${resolve('budget.yaml')}: pipelines[0].polling.initialIntervalSeconds: worst case 23,907 history events per run (Step Functions fails a run at 25,000; keep it under 20,000): ` +
         '23,760 of them from 2,160 status checks of unified dataset × 11 events; raise it (checks may come this often), or lower polling.timeoutMinutes',
     );
   });

@@ -1,6 +1,7 @@
 /**
- * One pipeline = one state machine: overlap guard, then each job's JobPoller in order, and its
- * schedule. Its tasks invoke the stack's shared handler functions (HandlerFunctions).
+ * One pipeline = one state machine: overlap guard, the choice of the first step (fromStep), then
+ * each job's JobPoller in order, and its schedule. Its tasks invoke the stack's shared handler
+ * functions (HandlerFunctions).
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +18,7 @@ import { waitedBefore } from '../polling/wait-schedule';
 import { jobsOf } from '../providers';
 import type { HandlerCall, JobSpec } from '../providers/job-spec';
 import type { HistoryEstimate } from '../polling/history-budget';
+import { fromStepChoice } from './from-step';
 import { HANDLER_METADATA, lambdaTimeoutFor, type HandlerFunctions } from './handler-functions';
 import { pipelineHistory, type ConfigLocation } from './history-bounds';
 import type { JobMetadata } from '../contract/state-roles';
@@ -110,9 +112,10 @@ export class Pipeline extends Construct {
       stateName: 'Pipeline finished',
       parameters: { status: 'SUCCEEDED', skipped: false, pipeline: pipeline.name, 'steps.$': '$.steps' },
     });
-    let chain = sfn.Chain.start(guard);
-    for (const poller of pollers) chain = chain.next(poller);
-    chain = chain.next(finish);
+    pollers.forEach((poller, i) => poller.next(pollers[i + 1] ?? finish));
+    // After the guard: the run may start at a later step (the execution input's fromStep).
+    const firstStep = fromStepChoice(this, { pipelineName: pipeline.name, steps: this.jobs.map((job, i) => ({ key: job.key, title: job.title, start: pollers[i] })) });
+    const chain = sfn.Chain.start(guard).next(firstStep);
     this.history = pipelineHistory({ pipeline, at: props.at, jobs: this.jobs, pollers, start: chain.startState, slotPool: slot?.pool, queue: guard.queue });
 
     // Execution timeout: every job's polling budget and slot wait budget, plus an hour for retries and submits.

@@ -128,6 +128,12 @@ export const ERRORS = {
     whatToDo:
       'See why the earlier run takes so long (the console lists the RUNNING executions); start this run again by hand with the input in the cause once it ends, or raise `maxQueueMinutes`.',
   },
+  UnknownFromStep: {
+    raisedBy: 'state machine',
+    meaning:
+      "The execution input's `fromStep` names no step of the pipeline (the Fail state is `Unknown first step`); no step ran. The cause lists the step titles. `continuum run` and `start` refuse such an input before anything starts.",
+    whatToDo: 'Start the run again with `fromStep` set to one of the titles in the cause (as `continuum history` and the console show them), or without it to run every step.',
+  },
   SlotReleaseFailed: {
     raisedBy: 'state machine',
     meaning: 'The job succeeded but its tenant job slot could not be given back (DynamoDB kept failing).',

@@ -3,6 +3,7 @@
  * elapsed time, remote id and state), redrawn in place. Elsewhere (CI, pipes, files): the plain
  * lines of `progressLine`, one per event, which tests and logs can grep.
  */
+import { skippedByFromStep } from '../constructs/from-step';
 import type { StateRole } from '../contract/state-roles';
 import type { HistoryEvent } from './runner';
 import { progressLine, retriedLine, retryReason } from './progress';
@@ -90,6 +91,13 @@ export class ProgressModel {
     }
     const state = event.state;
     if (!state) return;
+    // A run started at a later step (fromStep) records the steps before it as skipped.
+    if (event.type === 'StateExited' && state.type === 'Pass') {
+      for (const key of skippedByFromStep(state.output)) {
+        const step = this.steps.find((s) => s.key === key);
+        if (step?.status === 'pending') Object.assign(step, { status: 'skipped', note: 'skipped (the run starts at a later step)' });
+      }
+    }
     const match = this.byState.get(state.name);
     if (event.type === 'StateEntered') this.current = state.name + (event.index !== undefined ? ` [item ${event.index}]` : '');
     if (event.type === 'StateFailed' && event.Error) this.lastError.set(state.name, String(event.Error));

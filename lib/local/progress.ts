@@ -3,6 +3,7 @@
  * the console (state names), with the remote id, remote state and poll count.
  */
 import { PROGRESS_MARK_KEYS } from '../../lambdas/shared/next-check';
+import { skippedByFromStep } from '../constructs/from-step';
 import { SKIPPED_STATE } from '../constructs/overlap-guard';
 import { causeText, type HistoryEvent, type RunReport } from './runner';
 import { taskWrote } from './task-output';
@@ -58,6 +59,8 @@ export function progressLine(event: HistoryEvent, started: number, retry?: strin
       }
       // A skipped job, or the whole run skipped by the overlap guard (a pipeline's state, no job's).
       if (event.role === 'skipped' || event.role === 'skippedExisting' || name === SKIPPED_STATE) return line('↷', `${name}${item}`);
+      // The run starts at a later step (fromStep): the steps before it are skipped.
+      if (event.state?.type === 'Pass' && skippedByFromStep(event.state.output).length > 0) return line('↷', name);
       return undefined;
     }
     case 'StateRetried':

@@ -17,6 +17,7 @@ import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { stateRoles, type StateRole } from '../contract/state-roles';
+import { skippedByFromStep } from '../constructs/from-step';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -538,6 +539,13 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     for (const [role, name] of Object.entries(job.states) as Array<[StateRole, string | undefined]>) if (name) byState.set(name, { job, role });
   }
   for (const event of history) {
+    // A run started at a later step (fromStep): the steps before it are recorded as skipped.
+    if (event.type === 'StateExited' && event.state?.type === 'Pass') {
+      for (const key of skippedByFromStep(event.state.output)) {
+        const job = pipeline.jobs.find((j) => j.key === key);
+        if (job && !steps.has(`${key}#`)) steps.set(`${key}#`, { name: job.title, key, remoteId: null, finalState: 'SKIPPED', polls: 0 });
+      }
+    }
     const match = event.state && byState.get(event.state.name);
     if (!match) continue;
     const { job, role } = match;
