@@ -13,6 +13,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import type { Polling } from '../lib/config/common';
 import type { SlotPool } from '../lib/config/slot-pools';
+import { splitTaskContext, type TaskContext } from '../lib/contract/task-context';
 import { JobPoller } from '../lib/constructs/job-poller';
 import { article } from '../lib/constructs/names';
 import { allStates, flatten, type AslDefinition } from '../lib/local/synthesized';
@@ -49,8 +50,10 @@ interface JobRun {
   readonly error?: string;
   readonly output?: Record<string, unknown>;
   readonly states: string[];
-  /** The payloads each task state was sent, by state name. */
+  /** The payloads each task state was sent, by state name (without the task context). */
   readonly calls: Map<string, Array<Record<string, unknown>>>;
+  /** The task context of every Lambda call, in order. */
+  readonly contexts: Array<Partial<TaskContext>>;
   readonly poller: JobPoller;
 }
 
@@ -60,6 +63,7 @@ function build(job: JobSpec, options: { slot?: boolean; polling?: Polling } = {}
   const table = options.slot ? new dynamodb.Table(stack, 'Slots', { partitionKey: { name: 'pool', type: dynamodb.AttributeType.STRING } }) : undefined;
   const poller = new JobPoller(stack, 'Build', {
     job,
+    pipelineName: 'models',
     functionFor: () => fn,
     timeoutFor: () => Duration.seconds(30),
     polling: options.polling ?? POLLING,
@@ -74,12 +78,17 @@ function build(job: JobSpec, options: { slot?: boolean; polling?: Polling } = {}
 async function runJob(job: JobSpec, script: Script, options: { slot?: boolean; polling?: Polling; input?: Record<string, unknown> } = {}): Promise<JobRun> {
   const { definition, poller } = build(job, options);
   const calls = new Map<string, Array<Record<string, unknown>>>();
+  const contexts: Array<Partial<TaskContext>> = [];
   const states = allStates(definition);
   const answer = (name: string) => {
     const key = Object.keys(script).find((prefix) => name.startsWith(prefix));
     return async (input: unknown) => {
       if (key === undefined) throw new Error(`no scripted answer for task '${name}'`);
-      const payload = ((input as { Payload?: Record<string, unknown> }).Payload ?? (input as Record<string, unknown>)) ?? {};
+      const raw = ((input as { Payload?: Record<string, unknown> }).Payload ?? (input as Record<string, unknown>)) ?? {};
+      // The task context (execution, state, pipeline) is kept apart: the calls hold what the handler's own schema sees.
+      const { event, context } = splitTaskContext(raw);
+      const payload = event as Record<string, unknown>;
+      if ((input as { Payload?: unknown }).Payload !== undefined) contexts.push(context);
       const seen = calls.get(name) ?? [];
       seen.push(payload);
       calls.set(name, seen);
@@ -95,8 +104,8 @@ async function runJob(job: JobSpec, script: Script, options: { slot?: boolean; p
       retryIntervalOverrides: Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, 1])),
       taskResourceLocalHandlers: handlers as never,
     },
-    // The slot updates read the execution's id and $$.State.EnteredTime (which the library lacks).
-    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1' }, State: { EnteredTime: '2026-01-01T00:00:00.000Z' } } as never,
+    // The slot updates read the execution's id and $$.State.EnteredTime, the task contexts $$.State.Name (which the library lacks).
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1' }, State: { EnteredTime: '2026-01-01T00:00:00.000Z', Name: 'a state' } } as never,
   });
   const entered: string[] = [];
   const consume = (async () => {
@@ -112,7 +121,7 @@ async function runJob(job: JobSpec, script: Script, options: { slot?: boolean; p
     error = ((failure as { cause?: { name?: string } }).cause?.name ?? (failure as Error).name) || undefined;
   }
   await consume;
-  return { status, error, output, states: entered, calls, poller };
+  return { status, error, output, states: entered, calls, contexts, poller };
 }
 
 const succeedsAfterOneCheck: Script = {
@@ -127,6 +136,8 @@ describe('the JobPoller', () => {
     expect(run.states).toEqual(['Build model', 'Model status', 'Schedule next model check', 'Wait for model', 'Get model status', 'Model status', 'Model done']);
     expect(run.output?.steps).toEqual({ build: { id: 'job-1', state: 'SUCCEEDED', polls: 1, summary: { rows: 3 } } });
     expect(run.calls.get('Get model status')).toEqual([{ jobId: 'job-1' }]);
+    // Every Lambda call names the execution, the state ($$.State.Name) and the pipeline, for the handler's log lines.
+    expect(run.contexts).toEqual([0, 1].map(() => ({ execution: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1', state: 'a state', pipeline: 'models' })));
   });
 
   it('fails with the remote error when the job fails, and JobTimedOut when the waits reach the timeout', async () => {

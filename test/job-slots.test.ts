@@ -219,6 +219,7 @@ function definitionOf(job: JobSpec): AslDefinition {
   const fn = new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
   const poller = new JobPoller(stack, 'Job', {
     job,
+    pipelineName: 'variant',
     functionFor: () => fn,
     timeoutFor: () => Duration.seconds(30),
     polling: pollingSchema.parse({}),

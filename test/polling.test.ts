@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { clampWait, nextCheckFromPace, progressMark, progressShare, withNextCheck, type NextCheckRequest } from '../lambdas/shared/next-check';
 import { running } from '../lambdas/shared/job-result';
 import type { Polling } from '../lib/config/common';
+import { splitTaskContext } from '../lib/contract/task-context';
 import { JobPoller } from '../lib/constructs/job-poller';
 import { allStates, flatten, type AslDefinition } from '../lib/local/synthesized';
 import { checkTimes, waitSchedule } from '../lib/polling/wait-schedule';
@@ -31,7 +32,7 @@ function loopDefinition(polling: Polling, reportsNextCheck: boolean): AslDefinit
     submit: { handler: { id: 'test/submit', entry: '/dev/null' }, payload: {} },
     status: { handler: { id: 'test/status', entry: '/dev/null', reportsNextCheck }, payload: {} },
   };
-  const poller = new JobPoller(stack, 'Build', { job, functionFor: () => fn, timeoutFor: () => Duration.seconds(30), polling, retry: RETRY });
+  const poller = new JobPoller(stack, 'Build', { job, pipelineName: 'models', functionFor: () => fn, timeoutFor: () => Duration.seconds(30), polling, retry: RETRY });
   const machine = new sfn.StateMachine(stack, 'Machine', { definitionBody: sfn.DefinitionBody.fromChainable(poller) });
   const definition = stack.resolve((machine.node.defaultChild as sfn.CfnStateMachine).definitionString);
   return JSON.parse(flatten(definition)) as AslDefinition;
@@ -59,13 +60,15 @@ async function runLoop(definition: AslDefinition, finishAt: number, answer: (pay
   const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const waitStates = allStates(definition).filter(([, s]) => s.Type === 'Wait').map(([name]) => name);
   const execution = machine.run({} as never, {
+    // Every task's payload names the execution and state (the library has no $$.State).
+    context: { Execution: { Id: 'arn:aws:states:us-east-1:123456789012:execution:Machine:run-1' }, State: { Name: 'a state' } } as never,
     overrides: {
       // 1 ms, not 0: a real timer tick lets the event consumer below move the clock first.
       waitTimeOverrides: Object.fromEntries(waitStates.map((name) => [name, 1])),
       taskResourceLocalHandlers: {
         'Build model': async () => ({ Payload: result('running') }),
         'Get model status': async (input: unknown) => {
-          const payload = (input as { Payload: Record<string, unknown> }).Payload;
+          const payload = splitTaskContext((input as { Payload: Record<string, unknown> }).Payload).event as Record<string, unknown>;
           statusPayloads.push(payload);
           // An estimating handler answers nextCheckSeconds every time (null once the job is over).
           const final = 'nextCheck' in payload ? { ...result('succeeded'), nextCheckSeconds: null } : result('succeeded');

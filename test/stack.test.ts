@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
 import { loadConfig, parseConfig } from '../lib/config/load';
 import { pipelinesOf, type AslDefinition, type CfnTemplate } from '../lib/local/synthesized';
+import { handlerLogGroupPrefix } from '../lib/operate/logs';
 
 const config = loadConfig('pipelines.yaml');
 let template: Template;
@@ -232,6 +233,27 @@ ${['a', 'b', 'c']
     const resources = Template.fromStack(buildApp({ config: cfg, bundle: false }).stack).toJSON().Resources as CfnTemplate['Resources'];
     return Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Metadata?.['continuum:handler']);
   };
+
+  it('log to a log group each, named /continuum/<stack>/<handler>-<connection>, kept a month and deleted with the stack', () => {
+    const groups = new Map(resourcesOfType('AWS::Logs::LogGroup'));
+    const names: string[] = [];
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const ref = (fn.Properties as { LoggingConfig?: { LogGroup?: { Ref?: string } } }).LoggingConfig?.LogGroup?.Ref;
+      const group = groups.get(ref ?? '');
+      expect(group, `function ${JSON.stringify(fn.Metadata)} has its own log group`).toBeDefined();
+      const name = String((group!.Properties as { LogGroupName?: unknown }).LogGroupName);
+      // Where `continuum logs --execution` looks (lib/operate/logs.ts).
+      expect(name.startsWith(handlerLogGroupPrefix('Continuum'))).toBe(true);
+      expect((group!.Properties as { RetentionInDays?: number }).RetentionInDays).toBe(30);
+      expect((group as { DeletionPolicy?: string }).DeletionPolicy).toBe('Delete');
+      const handler = fn.Metadata?.['continuum:handler'];
+      if (typeof handler === 'string') expect(name).toMatch(new RegExp(`^/continuum/Continuum/${handler}-[0-9a-f]{8}$`));
+      names.push(name);
+    }
+    expect(names).toContain('/continuum/Continuum/ExecutionCleanup/StopUnfinishedJobs');
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toMatch(/^[.\-_/#A-Za-z0-9]{1,512}$/);
+  });
 
   it('are shared by pipelines of one connection and separate for another secret', () => {
     // Two handlers (submit-refresh, get-operation); pipelines a and b share them, c has its own.

@@ -1,10 +1,12 @@
 /**
  * The frame every Continuum handler shares: environment → settings, the secret via middy,
- * task-input validation, a logger, and one log line per failure. Each handler file only says
+ * task-input validation, a logger whose every line names the execution, state and pipeline (the
+ * payload's task context), and one log line per failure. Each handler file only says
  * which single API call it makes and how the answer maps to a result.
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { splitTaskContext } from '../../lib/contract/task-context';
 import { handlerSettings, type HandlerEnvironment, type HandlerSettings } from './environment';
 import { parseEvent } from './job-result';
 import { Logger } from './logger';
@@ -29,9 +31,11 @@ export function apiHandler<TEvent, TResult>(
     const settings = handlerSettings(env);
     const base = new Logger({ handler: name });
     return withSecret<unknown, TResult>({ secretName: settings.secretName, endpoint: settings.secretsEndpoint }, async (rawEvent, secret, context) => {
-      const logger = base.child({ requestId: context.awsRequestId });
+      // The task context (execution, state, pipeline) goes into every log line, not to the handler.
+      const { event: payload, context: task } = splitTaskContext(rawEvent);
+      const logger = base.child({ requestId: context.awsRequestId, ...task });
       try {
-        const event = parseEvent(eventSchema, rawEvent, name);
+        const event = parseEvent(eventSchema, payload, name);
         const result = await run({ event, settings, secret, logger });
         logger.info('done', { result });
         return result;

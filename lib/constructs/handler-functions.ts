@@ -48,6 +48,11 @@ export function connectionOf(pipeline: PipelineConfig): Connection {
   return { system: pipeline.system, baseUrl: baseUrlOf(pipeline), secretName: pipeline.secretName, httpTimeoutSeconds: pipeline.http.timeoutSeconds };
 }
 
+/** 8 hex digits naming a connection, stable while it is. */
+function connectionDigest(connection: Connection): string {
+  return createHash('sha256').update(JSON.stringify([connection.baseUrl, connection.secretName, connection.httpTimeoutSeconds])).digest('hex').slice(0, 8);
+}
+
 /** Seconds a handler's Lambda may run: the HTTP timeout plus headroom, 15 minutes for streaming. */
 export function lambdaTimeoutFor(handler: HandlerRef, httpTimeoutSeconds: number): Duration {
   return handler.longRunning ? Duration.minutes(15) : Duration.seconds(Math.min(900, httpTimeoutSeconds + 10));
@@ -84,8 +89,7 @@ export class HandlerFunctions extends Construct {
 
   /** One construct per connection: `TamrMastering3f9a1c2b`, stable while the connection is. */
   private connectionScope(connection: Connection): Construct {
-    const digest = createHash('sha256').update(JSON.stringify([connection.baseUrl, connection.secretName, connection.httpTimeoutSeconds])).digest('hex').slice(0, 8);
-    const id = `${pascal(connection.system)}${digest}`;
+    const id = `${pascal(connection.system)}${connectionDigest(connection)}`;
     let scope = this.connections.get(id);
     if (!scope) {
       scope = new Construct(this, id);
@@ -108,6 +112,8 @@ export class HandlerFunctions extends Construct {
     const timeout = lambdaTimeoutFor(handler, connection.httpTimeoutSeconds);
     const fn = bundledFunction(scope, id, {
       description: `Continuum ${handler.id} for ${connection.baseUrl} (secret ${connection.secretName})`,
+      // By handler, then connection: `/continuum/<stack>/tamr-mastering/submit-refresh-3f9a1c2b`.
+      logGroupName: `${handler.id}-${connectionDigest(connection)}`,
       entry: handler.entry,
       timeout,
       environment: {
@@ -141,18 +147,34 @@ export class HandlerFunctions extends Construct {
 
 export interface BundledFunctionProps {
   readonly description: string;
+  /**
+   * What the function's log group is named after, under `/continuum/<stack>/` (the prefix
+   * `continuum logs` searches, lib/operate/logs.ts).
+   * @default the function's construct path in the stack, e.g. `ExecutionCleanup/StopUnfinishedJobs`
+   */
+  readonly logGroupName?: string;
   /** The handler's TypeScript entry file. */
   readonly entry: string;
   readonly timeout: Duration;
   readonly environment?: Record<string, string>;
 }
 
+/** Where every log group of a stack's functions is: `/continuum/<stack>/`. */
+export const functionLogGroupPrefix = (stackName: string): string => `/continuum/${stackName}/`;
+
 /**
  * Every Continuum Lambda: Node 24 on arm64, bundled locally by esbuild (minified ESM with a
- * source map, the AWS SDK taken from the runtime), logs kept a month.
+ * source map, the AWS SDK taken from the runtime), logs kept a month in a log group named
+ * predictably (`/continuum/<stack>/…`), so its lines are found without looking up the function.
  */
 export function bundledFunction(scope: Construct, id: string, props: BundledFunctionProps): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const stack = Stack.of(scope);
+  const path = props.logGroupName ?? [...scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((s) => s.node.id), id].join('/');
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    logGroupName: `${functionLogGroupPrefix(stack.stackName)}${path}`,
+    retention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
   // An explicit role that may write only to its own log group (AWSLambdaBasicExecutionRole would
   // allow creating and writing any log group).
   const role = new iam.Role(scope, `${id}Role`, {
@@ -161,7 +183,7 @@ export function bundledFunction(scope: Construct, id: string, props: BundledFunc
   });
   logGroup.grant(role, 'logs:CreateLogStream', 'logs:PutLogEvents');
   Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(logGroup.node.defaultChild as CfnElement)}.Arn>:*]`,
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(logGroup.node.defaultChild as CfnElement)}.Arn>:*]`,
     reason: "Log streams are created at run time; ':*' covers only the streams of the function's own log group.",
   });
   return new NodejsFunction(scope, id, {

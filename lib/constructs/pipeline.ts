@@ -106,7 +106,7 @@ export class Pipeline extends Construct {
     });
     const slot = pipeline.slotPool ? { table: props.jobSlots!.table, pool: props.jobSlots!.pool(pipeline.slotPool) } : undefined;
     const pollers = this.jobs.map(
-      (job) => new JobPoller(this, pascal(job.key), { job, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry, slot }),
+      (job) => new JobPoller(this, pascal(job.key), { job, pipelineName: pipeline.name, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry, slot }),
     );
     const finish = new sfn.Pass(this, 'Finish', {
       stateName: 'Pipeline finished',

@@ -17,6 +17,7 @@ import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/
 import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { stateRoles, type StateRole } from '../contract/state-roles';
+import { TASK_CONTEXT_FIELD } from '../contract/task-context';
 import { skippedByFromStep } from '../constructs/from-step';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
 import { allStates, type SynthesizedPipeline } from './synthesized';
@@ -185,10 +186,13 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
       StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineName },
       // aws-local-stepfunctions has no `$$.State`; the context object is read when a state's
       // parameters and result selector are evaluated, i.e. as the state runs, so "now" stands in.
+      // One object serves every state: the Lambda binding, keyed by state name, puts the real
+      // name into the task context (withStateName).
       State: {
         get EnteredTime() {
           return new Date().toISOString();
         },
+        Name: LOCAL_STATE_NAME,
       },
     },
   });
@@ -312,7 +316,8 @@ function taskBindings(
     const resource = String(state.Resource);
     if (resource.endsWith(':states:::lambda:invoke')) {
       bindings[name] = async (input) => {
-        const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+        const { FunctionName } = input as { FunctionName: string };
+        const Payload = withStateName((input as { Payload: unknown }).Payload, name);
         // Kept until answered, like a TaskScheduled event without its TaskSucceeded/TaskFailed; a
         // lost answer (TransientApiError) keeps it: the call may have acted all the same.
         const call = structuredClone(input);
@@ -366,6 +371,16 @@ function taskBindings(
     ]),
   );
   return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, scheduled };
+}
+
+/** What `$$.State.Name` reads locally, until the task's binding puts the state's own name in. */
+const LOCAL_STATE_NAME = '(local state)';
+
+/** The payload with the state's name in its task context (`$$.State.Name` on AWS). */
+function withStateName(payload: unknown, stateName: string): unknown {
+  const context = (payload as Record<string, unknown> | null)?.[TASK_CONTEXT_FIELD] as Record<string, unknown> | undefined;
+  if (context?.state !== LOCAL_STATE_NAME) return payload;
+  return { ...(payload as Record<string, unknown>), [TASK_CONTEXT_FIELD]: { ...context, state: stateName } };
 }
 
 /** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */

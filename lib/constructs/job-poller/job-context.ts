@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../../contract/errors';
 import type { Polling, Retry } from '../../config/common';
 import type { StopDescriptor } from '../../contract/stop';
+import { TASK_CONTEXT_FIELD, type TaskContext } from '../../contract/task-context';
 import type { HandlerCall, JobSpec } from '../../providers/job-spec';
 import type { SlotPoolRef } from '../job-slots';
 import { lambdaTask } from '../lambda-task';
@@ -24,6 +25,8 @@ export const MAX_RETRY_DELAY_MINUTES = 5;
 
 export interface JobPollerProps {
   readonly job: JobSpec;
+  /** The pipeline's name: every handler call carries it (with the execution and state) for its log lines. */
+  readonly pipelineName: string;
   /** Resolves a handler id to the pipeline's deployed function. */
   readonly functionFor: (call: HandlerCall) => IFunction;
   /** Lambda timeout of a handler, so the task timeout can sit just above it. */
@@ -80,13 +83,26 @@ export class JobContext {
     return sfn.Timeout.duration(this.props.timeoutFor(call).plus(Duration.seconds(10)));
   }
 
+  /**
+   * A handler call's payload: `fields` plus the task context (execution ARN, state name, pipeline),
+   * which the handler frame logs with every line (lib/contract/task-context.ts).
+   */
+  taskPayload(fields: Record<string, unknown>): sfn.TaskInput {
+    const context: Record<keyof TaskContext, string> = {
+      execution: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      state: sfn.JsonPath.stringAt('$$.State.Name'),
+      pipeline: this.props.pipelineName,
+    };
+    return sfn.TaskInput.fromObject({ ...fields, [TASK_CONTEXT_FIELD]: context });
+  }
+
   /** A handler call with the pipeline's retries (rate limits, transient errors, an expired token). */
   invoke(id: string, stateName: string, call: HandlerCall, options: InvokeOptions): tasks.LambdaInvoke {
     const { rateLimited, transient } = this.props.retry;
     const task = lambdaTask(this.scope, id, {
       stateName,
       lambdaFunction: this.props.functionFor(call),
-      payload: sfn.TaskInput.fromObject({ ...call.payload, ...(options.extraPayload ?? this.itemPayload) }),
+      payload: this.taskPayload({ ...call.payload, ...(options.extraPayload ?? this.itemPayload) }),
       resultSelector: options.resultSelector,
       resultPath: options.resultPath,
       taskTimeout: this.taskTimeout(call),

@@ -33,7 +33,7 @@ function stopThen(ctx: JobContext, call: HandlerCall, timedOut: sfn.State): sfn.
     stateName: `Stop ${ctx.job.subject}`,
     comment: 'Stops the remote job so nothing keeps running unseen after the timeout.',
     lambdaFunction: ctx.props.functionFor(call),
-    payload: sfn.TaskInput.fromObject({ ...call.payload, ...ctx.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
+    payload: ctx.taskPayload({ ...call.payload, ...ctx.itemPayload, jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`) }),
     // Marks the job stopped, so the cleaner does not stop it a second time.
     resultSelector: { requested: true },
     resultPath: `${JOB_PATH}.stopped`,
