@@ -3,7 +3,11 @@
  * (retried, caught, failed), the console-like table, the event list, and the saved file's shape.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventLines, historyLines, lastRunRecord, parseLastRun, stateVisits, type LastRun } from '../lib/local/history';
+import { keepRun, keptRun, keptRuns, KEPT_RUNS, runListLines } from '../lib/local/run-store';
 import type { RunReport } from '../lib/local/runner';
 import type { LocalSession } from '../lib/local/session';
 import { TamrMasteringSimulator } from '../lib/local/simulators/tamr-mastering';
@@ -82,21 +86,27 @@ describe('stateVisits', () => {
 
 describe('stateVisits in a Map', () => {
   it('keeps iterations apart by item index and labels their rows', () => {
-    const state = (name: string, type: string, output: unknown = {}) => ({ name, type, input: {}, output });
+    // Each iteration's data holds its item at $.item (the fan-out's ItemSelector).
+    const state = (name: string, type: string, item: string, output: unknown = {}) => ({ name, type, input: { item }, output });
     const history = [
       { type: 'ExecutionStarted', timestamp: 0 },
-      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task'), index: 0 },
-      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task'), index: 1 },
-      { type: 'StateExited', timestamp: 3, state: state('Refresh product', 'Task', { job: { id: 'b', status: { state: 'RUNNING' } } }), index: 1 },
-      { type: 'StateExited', timestamp: 4, state: state('Refresh product', 'Task', { job: { id: 'a', status: { state: 'RUNNING' } } }), index: 0 },
+      { type: 'MapIterationStarted', timestamp: 1, index: 0, input: { item: 'sku-a' }, parentState: { name: 'For each product', type: 'Map' } },
+      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task', 'sku-a'), index: 0 },
+      { type: 'StateEntered', timestamp: 1, state: state('Refresh product', 'Task', 'sku-b'), index: 1 },
+      { type: 'StateExited', timestamp: 3, state: state('Refresh product', 'Task', 'sku-b', { job: { id: 'b', status: { state: 'RUNNING' } } }), index: 1 },
+      { type: 'StateExited', timestamp: 4, state: state('Refresh product', 'Task', 'sku-a', { job: { id: 'a', status: { state: 'RUNNING' } } }), index: 0 },
     ];
     const visits = stateVisits(history);
-    expect(visits.map((v) => [v.index, v.remoteId, v.exitedAt])).toEqual([
-      [0, 'a', 4],
-      [1, 'b', 3],
+    expect(visits.map((v) => [v.index, v.item, v.remoteId, v.exitedAt])).toEqual([
+      [0, 'sku-a', 'a', 4],
+      [1, 'sku-b', 'b', 3],
     ]);
     const run = { version: 1, pipeline: 'p', executionArn: 'arn:x:local-1', status: 'SUCCEEDED', skipped: false, input: {}, steps: [], stateTransitions: 2, history } as LastRun;
-    expect(historyLines(run).filter((l) => l.includes('[item 1] Refresh product'))).toHaveLength(1);
+    // Labelled by item, not by index: `Refresh product [sku-b]`, never `[item 1]`.
+    expect(historyLines(run).filter((l) => /\d\.\d{3}s  Refresh product \[sku-b\] /.test(l))).toHaveLength(1);
+    expect(historyLines(run).join('\n')).not.toContain('[item ');
+    expect(eventLines(run).filter((l) => l.includes('Refresh product [sku-a] (Task)'))).toHaveLength(2);
+    expect(eventLines(run).find((l) => l.includes('MapIterationStarted'))).toMatch(/MapIterationStarted\s+For each product \[sku-a\]$/);
   });
 });
 
@@ -135,5 +145,44 @@ describe('historyLines', () => {
   it('rejects a file that is not a saved run', () => {
     expect(() => parseLastRun('{"version": 2, "history": []}')).toThrow(/not a Continuum last-run file/);
     expect(() => parseLastRun('not json')).toThrow();
+  });
+});
+
+describe('the kept runs', () => {
+  const record = (n: number, status: LastRun['status'] = 'SUCCEEDED'): LastRun => ({
+    version: 1,
+    pipeline: n % 2 ? 'odd' : 'even',
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:Continuum-p:local-${String(n).padStart(2, '0')}aa`,
+    status,
+    skipped: false,
+    input: {},
+    steps: [],
+    stateTransitions: 0,
+    history: [
+      { type: 'ExecutionStarted', timestamp: 1_700_000_000_000 + n * 1000 },
+      { type: status === 'SUCCEEDED' ? 'ExecutionSucceeded' : 'ExecutionFailed', timestamp: 1_700_000_000_000 + n * 1000 + 2500 },
+    ],
+  });
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'continuum-kept-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the last 20, newest first, dropping the oldest', () => {
+    for (let n = 1; n <= KEPT_RUNS + 2; n += 1) keepRun(dir, record(n, n === 21 ? 'FAILED' : 'SUCCEEDED'));
+    const runs = keptRuns(dir);
+    expect(runs).toHaveLength(KEPT_RUNS);
+    expect(runs.map((r) => r.id)).toEqual(Array.from({ length: KEPT_RUNS }, (_, i) => `local-${String(KEPT_RUNS + 2 - i).padStart(2, '0')}aa`));
+    expect(runs[1]).toMatchObject({ id: 'local-21aa', pipeline: 'odd', status: 'FAILED', start: new Date(1_700_000_021_000).toISOString(), durationSeconds: 2.5 });
+    expect(readdirSync(join(dir, 'runs'))).toHaveLength(KEPT_RUNS);
+    expect(runListLines(runs)[2]).toMatch(/^local-22aa\s+even\s+SUCCEEDED\s+2023-11-14T22:13:42\.000Z\s+2\.5s$/);
+  });
+
+  it('finds one by its id or the start of it, and names the kept ones otherwise', () => {
+    expect(keptRun(dir, 'local-21aa').status).toBe('FAILED');
+    expect(keptRun(dir, '21').executionArn).toMatch(/local-21aa$/);
+    expect(() => keptRun(dir, 'local-01aa')).toThrow(/no kept local run 'local-01aa' \(kept runs: local-22aa, /);
+    expect(() => keptRun(dir, 'local-1')).toThrow(/'local-1' names 10 kept runs/);
   });
 });

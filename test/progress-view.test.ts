@@ -132,8 +132,10 @@ describe('live view of a fan-out step (Map)', () => {
     expect(model.steps[0]).toMatchObject({ status: 'running', remoteId: 'j0', remoteState: 'RUNNING' });
     expect(liveLines(model, 4, 0)[0]).toMatch(/Refresh each product +0\.0s  id j0  RUNNING  1\/2 items done$/);
 
-    model.apply({ ...at(5, 'StateEntered', 'Product failed', 'Fail', { index: 1 }), state: { name: 'Product failed', type: 'Fail', input: { job: { status: { error: 'TamrCloudJobFailed' } } } } });
-    expect(model.steps[0]).toMatchObject({ status: 'running', note: 'item 1: failed: TamrCloudJobFailed' });
+    // The iteration is named by its item (the iteration's data holds it at $.item), not its index.
+    model.apply({ ...at(5, 'StateEntered', 'Product failed', 'Fail', { index: 1 }), state: { name: 'Product failed', type: 'Fail', input: { item: 'sku-2', job: { status: { error: 'TamrCloudJobFailed' } } } } });
+    expect(model.steps[0]).toMatchObject({ status: 'running', note: 'sku-2: failed: TamrCloudJobFailed' });
+    expect(model.current).toBe('Product failed [sku-2]');
     model.apply(at(6, 'StateExited', 'For each product', 'Map'));
     expect(model.steps[0]).toMatchObject({ status: 'succeeded', startedAt: 0, endedAt: 6 });
     expect(liveLines(model, 7, 0)[0]).toMatch(/^✔ Refresh each product.*1\/2 items done, 1 failed/);

@@ -61,13 +61,16 @@ export async function execute(session: LocalSession, pipeline: string, options: 
   return report;
 }
 
-/** Keep the run for `continuum history`; a read-only directory only costs a warning. */
+/** Keep the run for `continuum history` (the last 20, and the newest as last-run.json); a read-only directory only costs a warning. */
 async function saveLastRun(report: RunReport, input: Record<string, unknown>, jobs: readonly RunJob[]): Promise<void> {
   const { LAST_RUN_FILE, lastRunRecord, stateDir } = await import('../../lib/local/history');
+  const { keepRun } = await import('../../lib/local/run-store');
   const dir = stateDir();
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, LAST_RUN_FILE), `${JSON.stringify(lastRunRecord(report, input, jobs))}\n`);
+    const record = lastRunRecord(report, input, jobs);
+    writeFileSync(join(dir, LAST_RUN_FILE), `${JSON.stringify(record)}\n`);
+    keepRun(dir, record);
   } catch (error) {
     console.error(`continuum: could not save the run's history in ${dir} (${(error as Error).message})`);
   }

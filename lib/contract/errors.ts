@@ -173,6 +173,8 @@ export const ERRORS = {
   UnknownPipelineError: USER_ERROR,
   ParseError: USER_ERROR,
   ConfigError: USER_ERROR,
+  /** `history --run ID` or a local rerun named a run that is not kept (the last 20 are). */
+  RunNotKeptError: USER_ERROR,
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -6,6 +6,7 @@
  */
 import type { JobStateNames, StateRole } from '../contract/state-roles';
 import { causeText, type HistoryEvent, type RunReport, type StepReport } from './runner';
+import { iterationItem, iterationSuffix } from './iteration';
 import { foundText, stateRoles, taskWrote } from './task-output';
 
 /** Where the CLI keeps local state; `CONTINUUM_STATE_DIR` moves it (tests use a temp dir). */
@@ -71,8 +72,9 @@ export type VisitStatus = 'Succeeded' | 'Failed' | 'Caught error' | 'In progress
 export interface StateVisit {
   readonly name: string;
   readonly type: string;
-  /** Map iteration, for states inside a fan-out. */
+  /** Map iteration, for states inside a fan-out, and its item (`src_crm_accounts`). */
   readonly index?: number;
+  readonly item?: string;
   readonly enteredAt: number;
   exitedAt?: number;
   status: VisitStatus;
@@ -107,7 +109,9 @@ export function stateVisits(history: readonly HistoryEvent[], jobs?: readonly Ru
           chooser.next = event.state.name;
           choices.delete(branch);
         }
-        const visit: StateVisit = { name: event.state.name, type: event.state.type, ...(event.index !== undefined ? { index: event.index } : {}), enteredAt: event.timestamp, status: 'In progress', retries: 0 };
+        const item = iterationItem(event);
+        const at = event.index !== undefined ? { index: event.index, ...(item !== undefined ? { item } : {}) } : {};
+        const visit: StateVisit = { name: event.state.name, type: event.state.type, ...at, enteredAt: event.timestamp, status: 'In progress', retries: 0 };
         visits.push(visit);
         open.set(key, visit);
         break;
@@ -176,7 +180,7 @@ export function historyLines(run: LastRun): string[] {
     String(i + 1),
     `+${seconds(visit.enteredAt - start)}`,
     visit.exitedAt !== undefined ? seconds(visit.exitedAt - visit.enteredAt) : '…',
-    `${visit.index !== undefined ? `[item ${visit.index}] ` : ''}${visit.name}`,
+    `${visit.name}${visit.index !== undefined ? ` [${visit.item ?? `item ${visit.index}`}]` : ''}`,
     visit.type,
     visit.status,
     detail(visit),
@@ -192,7 +196,8 @@ export function eventLines(run: LastRun): string[] {
   const start = run.history[0]?.timestamp ?? 0;
   return run.history.map((event) => {
     const at = `+${seconds(event.timestamp - start)}`.padStart(10);
-    const where = event.state ? `${event.index !== undefined ? `[item ${event.index}] ` : ''}${event.state.name} (${event.state.type})` : '';
+    const map = (event.parentState as { name?: string } | undefined)?.name;
+    const where = event.state ? `${event.state.name}${iterationSuffix(event)} (${event.state.type})` : map ? `${map}${iterationSuffix(event)}` : '';
     const extra =
       event.type === 'StateFailed' || event.type === 'ExecutionFailed' || event.type === 'MapIterationFailed'
         ? `${String(event.Error)}: ${cut(causeText(event.Cause), 160)}`

@@ -6,6 +6,7 @@
 import { skippedByFromStep } from '../constructs/from-step';
 import type { StateRole } from '../contract/state-roles';
 import type { HistoryEvent } from './runner';
+import { iterationLabel, iterationSuffix } from './iteration';
 import { progressLine, retriedLine, retryReason } from './progress';
 import { foundText, taskWrote } from './task-output';
 
@@ -99,7 +100,7 @@ export class ProgressModel {
       }
     }
     const match = this.byState.get(state.name);
-    if (event.type === 'StateEntered') this.current = state.name + (event.index !== undefined ? ` [item ${event.index}]` : '');
+    if (event.type === 'StateEntered') this.current = state.name + iterationSuffix(event);
     if (event.type === 'StateFailed' && event.Error) this.lastError.set(state.name, String(event.Error));
     if (!match) return;
     const { step, role } = match;
@@ -133,7 +134,7 @@ export class ProgressModel {
         else {
           start();
           step.items!.failed += 1;
-          step.note = `item ${item}: ${note}`;
+          step.note = `${iterationLabel(event)}: ${note}`;
         }
       }
       return;
@@ -246,7 +247,7 @@ export interface ProgressView {
 export function plainProgress(started: number, print: (line: string) => void = console.log): ProgressView {
   const retries = new Map<string, number>();
   const heldFailure = new Map<string, HistoryEvent>();
-  const keyOf = (event: HistoryEvent) => `${event.state?.name ?? ''}${event.index !== undefined ? ` [item ${event.index}]` : ''}`;
+  const keyOf = (event: HistoryEvent) => `${event.state?.name ?? ''}${iterationSuffix(event)}`;
   const settle = (key: string, at: number) => {
     const failure = heldFailure.get(key);
     heldFailure.delete(key);

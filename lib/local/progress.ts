@@ -6,6 +6,7 @@ import { PROGRESS_MARK_KEYS } from '../../lambdas/shared/next-check';
 import { skippedByFromStep } from '../constructs/from-step';
 import { SKIPPED_STATE } from '../constructs/overlap-guard';
 import { causeText, type HistoryEvent, type RunReport } from './runner';
+import { iterationLabel, iterationSuffix } from './iteration';
 import { taskWrote } from './task-output';
 
 type JobState = {
@@ -35,7 +36,7 @@ export function retriedLine(key: string, count: number, at: number, started: num
 /** `retry` says what the retried attempt failed with (plain mode knows it from the StateFailed before). */
 export function progressLine(event: HistoryEvent, started: number, retry?: string): string | undefined {
   const elapsed = `${((event.timestamp - started) / 1000).toFixed(1).padStart(6)}s`;
-  const item = event.index !== undefined ? ` [item ${event.index}]` : '';
+  const item = iterationSuffix(event);
   const name = event.state?.name ?? '';
   const line = (symbol: string, text: string) => `${elapsed} ${symbol} ${text}`;
   switch (event.type) {
@@ -68,7 +69,7 @@ export function progressLine(event: HistoryEvent, started: number, retry?: strin
     case 'StateFailed':
       return line('!', `${name}${item}: ${String(event.Error)}: ${causeText(event.Cause)}`);
     case 'MapIterationFailed':
-      return line('!', `item ${event.index}: ${String(event.Error)}`);
+      return line('!', `${iterationLabel(event)}: ${String(event.Error)}`);
     default:
       return undefined;
   }
@@ -81,7 +82,7 @@ export function summaryLines(report: RunReport, options: { readonly steps?: bool
   else if (report.status === 'SUCCEEDED') lines.push('✔ SUCCEEDED');
   else lines.push(`✖ ${report.status}${report.error ? `: ${report.error}` : ''}`, ...(report.cause ? [`  cause: ${report.cause}`] : []));
   for (const step of options.steps === false ? [] : report.steps) {
-    lines.push(`  ${pad(step.name + (step.item !== undefined ? ` [${step.item}]` : ''))} ${step.remoteId ? `id ${step.remoteId}  ` : ''}${step.finalState}  polls: ${step.polls}`);
+    lines.push(`  ${pad(step.name + (step.item !== undefined ? ` [${step.itemLabel ?? step.item}]` : ''))} ${step.remoteId ? `id ${step.remoteId}  ` : ''}${step.finalState}  polls: ${step.polls}`);
   }
   lines.push(`  state transitions: ${report.stateTransitions}, Lambda invocations: ${report.lambdaInvocations}`);
   return lines;

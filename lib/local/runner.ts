@@ -20,6 +20,7 @@ import { stateRoles, type StateRole } from '../contract/state-roles';
 import { TASK_CONTEXT_FIELD } from '../contract/task-context';
 import { skippedByFromStep } from '../constructs/from-step';
 import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
+import { iterationItem, iterationItems } from './iteration';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
 /** A Step Functions-like history event (the library's event log, kept as plain data). */
@@ -41,6 +42,8 @@ export interface StepReport {
   readonly key: string;
   /** Map iteration (one per item of a fan-out step), when the step runs per item. */
   readonly item?: number;
+  /** The iteration's item (`src_crm_accounts`), what history and progress name it by. */
+  readonly itemLabel?: string;
   remoteId: string | null;
   finalState: string;
   polls: number;
@@ -208,10 +211,11 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   };
   const history: HistoryEvent[] = [];
   const roles = stateRoles(pipeline.jobs);
+  const withItem = iterationItems();
   const consumeEvents = (async () => {
     for await (const event of execution.eventLogs) {
       const role = 'state' in event ? roles.get(event.state.name) : undefined;
-      const entry = { ...(structuredClone(event) as HistoryEvent), ...(role ? { role } : {}) };
+      const entry = withItem({ ...(structuredClone(event) as HistoryEvent), ...(role ? { role } : {}) });
       history.push(entry);
       options.onEvent?.(entry, running);
     }
@@ -568,7 +572,8 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
     let step = steps.get(id);
     if (!step) {
       if (role !== 'submit' && role !== 'skipped' && role !== 'findExisting' && role !== 'acquireSlot') continue;
-      step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
+      const label = iterationItem(event);
+      step = { name: job.title, key: job.key, ...(event.index !== undefined ? { item: event.index, ...(label !== undefined ? { itemLabel: label } : {}) } : {}), remoteId: null, finalState: 'NOT_STARTED', polls: 0 };
       steps.set(id, step);
     }
     const data = (event.type === 'StateExited' ? event.state!.output : event.state!.input) as

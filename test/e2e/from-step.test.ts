@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FROM_STEP_CHOICE, SKIPPED_BY_FROM_STEP } from '../../lib/constructs/from-step';
 import { OVERLAP_GUARD_STATE, RUN_START_STATE } from '../../lib/constructs/overlap-guard';
 import { plainProgress, ProgressModel } from '../../lib/local/progress-view';
-import type { LocalSession } from '../../lib/local/session';
+import type { LocalSession, SessionRunOptions } from '../../lib/local/session';
 import { TamrMasteringSimulator } from '../../lib/local/simulators/tamr-mastering';
 import { FAST, openSession, statesEntered, testConfig } from '../support/local-run';
 
@@ -33,7 +33,7 @@ beforeEach(() => {
   sim.requests.length = 0;
 });
 
-const run = (input: Record<string, unknown>, onEvent?: Parameters<LocalSession['run']>[1]['onEvent']) => session.run(PIPELINE, { ...FAST, baseUrl: sim.url, input, onEvent });
+const run = (input: Record<string, unknown>, onEvent?: SessionRunOptions['onEvent']) => session.run(PIPELINE, { ...FAST, baseUrl: sim.url, input, onEvent });
 
 describe('fromStep', () => {
   it('starts at the named step: the earlier steps are skipped, the simulator sees none of their calls', async () => {
