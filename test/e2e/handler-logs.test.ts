@@ -2,10 +2,14 @@
  * Every handler log line of a local run is JSON naming the execution, the state that made the
  * call and the pipeline (the task context each Lambda task passes): what `continuum logs
  * --execution ARN --step` matches on AWS. A fan-out's iterations name their own states; the
- * secret is never in a line.
+ * secret is never in a line. And the same run's Map iterations named by their item in its
+ * history and progress output.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMOS } from '../../lib/local/demo';
+import { eventLines, historyLines, lastRunRecord } from '../../lib/local/history';
+import { summaryLines } from '../../lib/local/progress';
+import { plainProgress } from '../../lib/local/progress-view';
 import type { RunReport } from '../../lib/local/runner';
 import type { LocalSession } from '../../lib/local/session';
 import type { HttpSimulator } from '../../lib/local/simulators/http-simulator';
@@ -15,12 +19,15 @@ const demo = DEMOS['tamr-cloud'];
 let sim: HttpSimulator;
 let session: LocalSession;
 let report: RunReport;
+const progressLines: string[] = [];
 
 beforeAll(async () => {
   sim = demo.simulator();
   const root = await sim.start();
   session = await openSession(testConfig(), demo.secrets);
-  report = await session.run(demo.pipeline, { ...FAST, baseUrl: demo.baseUrl(root), input: demo.input });
+  const started = Date.now();
+  const progress = plainProgress(started, (line) => progressLines.push(line));
+  report = await session.run(demo.pipeline, { ...FAST, baseUrl: demo.baseUrl(root), input: demo.input, onEvent: (event) => progress.onEvent(event) });
 });
 
 afterAll(async () => {
@@ -46,5 +53,20 @@ describe('handler log lines', () => {
     // The handler's own event never sees the task context; the secret is nowhere.
     expect(report.logs.join('\n')).not.toContain('taskContext');
     expect(report.logs.join('\n')).not.toContain('apk_local_demo');
+  });
+
+  it('name Map iterations by their item in history, events, progress and the summary', () => {
+    const run = lastRunRecord(report, demo.input, session.pipeline(demo.pipeline).jobs);
+    const table = historyLines(run).join('\n');
+    expect(table).toMatch(/Load source \[src_crm_accounts\]\s+Task\s+Succeeded\s+id \S+/);
+    expect(table).toMatch(/Get source load status \[src_partner_directory\]\s+Task/);
+    expect(table).not.toContain('[item ');
+    expect(eventLines(run).join('\n')).toMatch(/MapIterationStarted\s+Load sources \[src_erp_customers\]/);
+    expect(progressLines.some((l) => /• Load source \[src_web_signups\]\s+id \S+/.test(l))).toBe(true);
+    expect(progressLines.join('\n')).not.toContain('[item ');
+    expect(report.steps.filter((s) => s.name === 'Load source').map((s) => s.itemLabel).sort()).toEqual(
+      ['src_billing_accounts', 'src_crm_accounts', 'src_erp_customers', 'src_marketing_leads', 'src_partner_directory', 'src_support_contacts', 'src_web_signups'],
+    );
+    expect(summaryLines(report).join('\n')).toContain('Load source [src_support_contacts]');
   });
 });
