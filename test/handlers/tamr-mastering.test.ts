@@ -249,12 +249,12 @@ describe('named errors', () => {
 
   it('no answer within HTTP_TIMEOUT_MS → TransientApiError', async () => {
     sim.injectFault({ fault: { kind: 'hang' } });
-    const started = Date.now();
     const err = await failure(createGetOperation({ ...env, HTTP_TIMEOUT_MS: '500' })({ jobId: '1' }, context));
 
+    // The message names the timeout that ended the call (no elapsed-time assertion: a loaded
+    // machine may take longer, and the simulator never answers, so only the timeout can end it).
     expect(err.name).toBe('TransientApiError');
     expect(err.message).toMatch(/no answer from 127\.0\.0\.1:\d+ within 0\.5 s/);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a 2xx that is not JSON → MalformedResponse', async () => {

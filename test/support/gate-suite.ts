@@ -29,22 +29,24 @@ export function gateSuite(keys: readonly GateConfig[], options: GateSuiteOptions
   const dir = mkdtempSync(join(tmpdir(), 'continuum-gate-'));
   const runs = new Map<GateConfig, GateRun>();
   let findings: LintFinding[] = [];
-  let linted: string[] = [];
+  const linted: string[] = [];
   const templates = () => [...runs.values()].flatMap((r) => r.templates);
 
   beforeAll(async () => {
-    // Each config in its own child; each linted as soon as it is written.
-    const lints = await Promise.all(
-      keys.map(async (key) => {
-        const run = await synthesizeGateConfig(key, join(dir, key));
-        runs.set(key, run);
-        if (cfnLintMissing) return { files: [], findings: [] };
-        const files = run.templates.flatMap((t) => (options.flattenedOnly?.includes(key) ? [t.flattenedFile] : [t.file, t.flattenedFile]));
-        return { files, findings: await cfnLint(files) };
-      }),
-    );
-    linted = lints.flatMap((l) => l.files);
-    findings = lints.flatMap((l) => l.findings);
+    // One config at a time in its child, each linted while the next is synthesized: at most two
+    // busy processes for this file, so the other worker's files are not starved.
+    const lints: Array<Promise<LintFinding[]>> = [];
+    for (const key of keys) {
+      const run = await synthesizeGateConfig(key, join(dir, key));
+      runs.set(key, run);
+      if (cfnLintMissing) continue;
+      const files = run.templates.flatMap((t) => (options.flattenedOnly?.includes(key) ? [t.flattenedFile] : [t.file, t.flattenedFile]));
+      linted.push(...files);
+      const lint = cfnLint(files);
+      lint.catch(() => undefined); // handled by Promise.all below, not an unhandled rejection meanwhile
+      lints.push(lint);
+    }
+    findings = (await Promise.all(lints)).flat();
   }, 1_800_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
