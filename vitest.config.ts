@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/sequencer';
 
 export default defineConfig({
   test: {
@@ -10,5 +11,7 @@ export default defineConfig({
     // Synth + local executions are CPU-bound; CI has 2 cores.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // The longest files first (test/support/sequencer.ts), so both workers finish together.
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -3,7 +3,7 @@
  * for a real execution's events (a 429 retried, a remote failure, a skipped step), how it redraws
  * in place, and that the plain mode keeps its greppable one-line-per-event format.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { progressLine } from '../lib/local/progress';
 import { formatElapsed, LiveProgress, liveLines, plainProgress, ProgressModel, progressMode, redraw, SPINNER } from '../lib/local/progress-view';
 import type { HistoryEvent, RunReport } from '../lib/local/runner';
@@ -156,7 +156,9 @@ describe('redraw', () => {
     expect(redraw(3, ['a'])).toBe('\x1b[3A\r\x1b[2Ka\n\x1b[J');
   });
 
-  it('LiveProgress writes frames in place and leaves the final state with the cursor shown', async () => {
+  it('LiveProgress writes frames in place and leaves the final state with the cursor shown', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    onTestFinished(() => void vi.useRealTimers());
     const writes: string[] = [];
     let now = failed.history[0].timestamp;
     const view = new LiveProgress(jobs(), now, { write: (text: string) => writes.push(text), columns: 120 }, { intervalMs: 5, now: () => now }).start();
@@ -165,15 +167,16 @@ describe('redraw', () => {
       now = event.timestamp;
       view.onEvent(event);
     }
-    await new Promise((resolve) => setTimeout(resolve, 30)); // a few spinner ticks
+    vi.advanceTimersByTime(30); // six spinner ticks, on fake timers
     view.finish();
-    const ticks = writes.length;
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(writes.length).toBe(ticks); // the timer stopped
+    const written = writes.length;
+    vi.advanceTimersByTime(30);
+    expect(writes.length).toBe(written); // the timer stopped
 
     expect(writes.at(-1)).toBe('\x1b[?25h');
     const frames = writes.slice(1, -1);
-    expect(frames.length).toBeGreaterThan(failed.history.length);
+    // The first frame, one per event, six ticks, the final frame.
+    expect(frames).toHaveLength(1 + failed.history.length + 6 + 1);
     // Every frame after the first moves up over the lines drawn before it (steps + "running").
     expect(frames[1].startsWith(`\x1b[${jobs().length + 1}A`)).toBe(true);
     const last = frames.at(-1)!;

@@ -57,9 +57,9 @@ const secretWrites = (): number => secretsManager.commandCalls(PutSecretValueCom
 async function startSimulator(options: CrossingMindsSimulatorOptions = {}): Promise<void> {
   await sim?.stop();
   sim = new CrossingMindsSimulator({ clock: () => EPOCH + t, ...options });
-  // 5 s: a first fetch on a loaded 2-core machine can take longer than a tight timeout; the hang
-  // test sets its own short one.
-  env = { BASE_URL: await sim.start(0, '127.0.0.1'), SECRET_NAME, HTTP_TIMEOUT_MS: '5000' };
+  // 60 s: no answer of the in-process simulator takes that long, however loaded the machine, and
+  // a hung call still fails within vitest's 120 s test timeout. Hang tests set their own short one.
+  env = { BASE_URL: await sim.start(0, '127.0.0.1'), SECRET_NAME, HTTP_TIMEOUT_MS: '60000' };
 }
 
 // A new handler per call is a cold container; reuse one to keep its token memory.

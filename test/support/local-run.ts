@@ -12,6 +12,9 @@ export function testConfig(yaml?: string): LoadedConfig {
   return yaml === undefined ? loadConfig('pipelines.yaml') : parseConfig(yaml, 'test-pipelines.yaml');
 }
 
+/** until()'s default bound: below vitest's 120 s test timeout, so the wait is named when it fails. */
+export const UNTIL_BACKSTOP_MS = 110_000;
+
 /** Short waits and retries so an execution takes about a second. */
 export const FAST = { waitMs: 20, retryMs: 10 } as const;
 
@@ -29,11 +32,16 @@ export function eventsOf(report: RunReport, type: string): HistoryEvent[] {
   return report.history.filter((e) => e.type === type);
 }
 
-/** Resolves once `predicate` holds, polling every 10 ms (fails the test after `ms`). */
-export async function until(predicate: () => boolean, ms = 10_000): Promise<void> {
+/**
+ * Resolves once `predicate` holds, polling every 10 ms. The bound is only a backstop that names
+ * the wait in the failure: a condition that comes from events holds sooner or later however
+ * loaded the machine, so it sits just below vitest's test timeout (vitest.config.ts), not at a
+ * guess of how fast the machine is.
+ */
+export async function until(predicate: () => boolean, ms = UNTIL_BACKSTOP_MS): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    if (Date.now() > deadline) throw new Error(`condition not reached within ${ms / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -187,7 +187,7 @@ export interface FaultMatrixOptions {
 }
 
 /**
- * The example pipelines with `http.timeoutSeconds: 1`, a local session for all of them, and a
+ * The example pipelines with `http.timeoutSeconds: 3`, a local session for all of them, and a
  * watch on uncaught exceptions and unhandled rejections while the matrix is open.
  */
 export class FaultMatrix {
@@ -213,8 +213,9 @@ export class FaultMatrix {
       const demo = DEMOS[system].pipeline;
       const pipeline = config.pipelines.find((p) => p.name === demo) ?? config.pipelines.find((p) => p.system === system);
       if (!pipeline) throw new Error(`no ${system} pipeline in ${config.file}: the fault matrix runs each system's example pipeline`);
-      // A hang costs one HTTP timeout: keep it at a second.
-      pipelines.set(system, { ...pipeline, http: { ...pipeline.http, timeoutSeconds: 1 } } as PipelineConfig);
+      // A hang costs one HTTP timeout: keep it short, but every other call has it too, and a
+      // loaded machine must not turn a slow local answer into a timeout (a starved process can take 1 s).
+      pipelines.set(system, { ...pipeline, http: { ...pipeline.http, timeoutSeconds: 3 } } as PipelineConfig);
     }
     const credential = `faults-${randomBytes(6).toString('hex')}`;
     const secrets = Object.fromEntries([...pipelines.values()].map((p) => [p.secretName, HARNESSES[p.system].secret(p, credential)]));

@@ -16,8 +16,12 @@ export type Fault =
   | { kind: 'reset' }
   /** Answer 200 with this body (truncated JSON, broken XML, a wrong shape). */
   | { kind: 'malformed'; body: string; contentType?: string }
-  /** Answer normally, but only after this many milliseconds. */
-  | { kind: 'delay'; ms: number }
+  /**
+   * Answer normally, but only later: after `ms` real milliseconds, or — independent of the
+   * machine's speed — once the simulator has received `untilRequests` more requests (or
+   * `releaseDelays()` is called, or it stops). With both, whichever comes first.
+   */
+  | { kind: 'delay'; ms?: number; untilRequests?: number }
   /**
    * Act on the request (a submit creates its job), then destroy the connection without answering:
    * a lost answer, as when a proxy or the network drops it. The client cannot tell it from `reset`.
@@ -30,7 +34,7 @@ export const FAULT_KINDS: Readonly<Record<Fault['kind'], string>> = {
   hang: 'hang',
   reset: 'reset',
   malformed: 'malformed (body)',
-  delay: 'delay (ms)',
+  delay: 'delay (ms or untilRequests)',
   lostAnswer: 'lostAnswer',
 };
 
@@ -100,6 +104,8 @@ export abstract class HttpSimulator {
   private readonly faults: Array<FaultRule & { remaining: number }> = [];
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Delayed answers waiting for more requests: released when `requests` reaches `at`. */
+  private readonly held: Array<{ readonly at: number; readonly release: () => void }> = [];
   private baseUrl?: string;
 
   constructor(options: HttpSimulatorOptions = {}) {
@@ -152,18 +158,25 @@ export abstract class HttpSimulator {
     if (!server) return;
     this.server = undefined;
     this.baseUrl = undefined;
+    this.releaseDelays();
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   /** Queue a fault. Faults are consumed in the order they were added. */
   injectFault(rule: FaultRule): this {
+    if (rule.fault.kind === 'delay' && rule.fault.ms === undefined && rule.fault.untilRequests === undefined) throw new Error('a delay fault needs ms or untilRequests');
     this.faults.push({ ...rule, remaining: rule.times ?? 1 });
     return this;
   }
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /** Answer every request a `delay` fault still holds. */
+  releaseDelays(): void {
+    for (const { release } of this.held.splice(0)) release();
   }
 
   /** Requests matching a method and a path substring or pattern. */
@@ -201,6 +214,7 @@ export abstract class HttpSimulator {
       at: this.now(),
     };
     this.requests.push(record);
+    this.releaseHeld();
 
     const fault = this.takeFault(method, url.pathname);
     if (fault?.kind === 'hang') return;
@@ -218,7 +232,7 @@ export abstract class HttpSimulator {
       send(res, { status: 200, body: fault.body, contentType: fault.contentType ?? 'application/json' });
       return;
     }
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'delay') await this.delay(fault);
 
     let response: SimResponse;
     try {
@@ -233,6 +247,30 @@ export abstract class HttpSimulator {
     }
     record.status = response.status;
     send(res, response);
+  }
+
+  /** Resolves when a delay fault's time or request count has come, whichever first. */
+  private delay(fault: Extract<Fault, { kind: 'delay' }>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const release = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (fault.ms !== undefined) timer = setTimeout(release, fault.ms);
+      if (fault.untilRequests !== undefined) {
+        this.held.push({ at: this.requests.length + fault.untilRequests, release });
+        this.releaseHeld();
+      }
+    });
+  }
+
+  private releaseHeld(): void {
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      if (this.requests.length < this.held[i].at) continue;
+      const [{ release }] = this.held.splice(i, 1);
+      release();
+    }
   }
 
   /** `GET /__simulator/state`, `POST /__simulator/faults` (a FaultRule as JSON), `DELETE /__simulator/faults`. */
