@@ -2,39 +2,57 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LastRun } from '../../lib/local/history';
 import { defineCommand, UsageError } from './declare';
-import { outputOption } from './shared';
+import { openOperate, profileOption, regionOption } from './operate';
+import { configOption, outputOption } from './shared';
 
 export const historyCommand = defineCommand({
   name: 'history',
-  summary: 'Show the state-by-state history of the last local run',
-  description: `Prints the last local run (\`continuum run\` or \`continuum demo\`) like the Step Functions
-console's table view: one row per state entered, with its type, status, when it started, how
-long it took and, for tasks, the remote job's id, state and check number.`,
+  summary: 'Show the state-by-state history of the last local run, or of a deployed execution',
+  description: `Prints the last local run (\`continuum run\` or \`continuum demo\`), or with --execution a
+deployed execution (GetExecutionHistory), like the Step Functions console's table view: one row
+per state entered, with its type, status, when it started, how long it took and, for tasks, the
+remote job's id, state and check number.`,
   options: {
     events: { type: 'boolean', help: 'one line per history event instead (entered, exited, failed, retried, caught)' },
-    output: { ...outputOption, help: 'print the saved run as JSON' },
+    output: { ...outputOption, help: 'print the run as JSON' },
     file: { type: 'string', value: 'FILE', help: 'read this file instead of .continuum/last-run.json', more: ['(CONTINUUM_STATE_DIR moves the .continuum directory)'] },
+    execution: { type: 'string', value: 'ARN', help: 'a deployed execution instead of the last local run' },
+    config: { ...configOption, help: 'with --execution: pipelines file (to know the steps)' },
+    region: regionOption,
+    profile: profileOption,
   },
   async run(values) {
-    const { LAST_RUN_FILE, eventLines, historyLines, parseLastRun, stateDir } = await import('../../lib/local/history');
-    const file = values.file ?? join(stateDir(), LAST_RUN_FILE);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !values.file) {
-        throw new UsageError(`no local run recorded yet (${file}): run \`continuum demo\` or \`continuum run\` first`);
-      }
-      throw new UsageError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-    let run: LastRun;
-    try {
-      run = parseLastRun(text);
-    } catch (error) {
-      throw new UsageError(`${file}: ${(error as Error).message}`);
-    }
+    const { eventLines, historyLines } = await import('../../lib/local/history');
+    if (values.execution !== undefined && values.file !== undefined) throw new UsageError('--execution and --file: give one of them');
+    const run = values.execution !== undefined ? await deployedRunOf(values.execution, values) : await localRun(values.file);
     if (values.output === 'json') console.log(JSON.stringify(run, null, 2));
     else console.log((values.events ? eventLines(run) : historyLines(run)).join('\n'));
     return 0;
   },
 });
+
+async function deployedRunOf(executionArn: string, values: { config: string; region?: string; profile?: string; output?: string }): Promise<LastRun> {
+  const { aws, pipelines } = await openOperate(values, { json: values.output === 'json' });
+  const { pipelineOfExecution } = await import('../../lib/operate/deployed');
+  const { deployedRun } = await import('../../lib/operate/follow');
+  return deployedRun(aws, pipelineOfExecution(pipelines, executionArn), executionArn);
+}
+
+async function localRun(given: string | undefined): Promise<LastRun> {
+  const { LAST_RUN_FILE, parseLastRun, stateDir } = await import('../../lib/local/history');
+  const file = given ?? join(stateDir(), LAST_RUN_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !given) {
+      throw new UsageError(`no local run recorded yet (${file}): run \`continuum demo\` or \`continuum run\` first`);
+    }
+    throw new UsageError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return parseLastRun(text);
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+}
