@@ -32,7 +32,7 @@ remote job's id, state and check number.`,
 });
 
 async function deployedRunOf(executionArn: string, values: { config: string; region?: string; profile?: string; output?: string }): Promise<LastRun> {
-  const { aws, pipelines } = await openOperate(values, { json: values.output === 'json' });
+  const { aws, pipelines } = await openOperate(values, { dataOnStdout: true });
   const { pipelineOfExecution } = await import('../../lib/operate/deployed');
   const { deployedRun } = await import('../../lib/operate/follow');
   return deployedRun(aws, pipelineOfExecution(pipelines, executionArn), executionArn);

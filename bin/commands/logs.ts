@@ -24,7 +24,7 @@ handlers write carries the execution ARN, the state and the pipeline, so the lin
     const json = values.output === 'json';
     const { UsageError } = await import('./declare');
     if (json && values.follow) throw new UsageError('--follow prints lines as they come; --output json prints one document at the end: give one of them');
-    const { aws, pipelines } = await openOperate(values, { json });
+    const { aws, pipelines } = await openOperate(values, { dataOnStdout: true });
     const { OperateError, pipelineOfExecution } = await import('../../lib/operate/deployed');
     const { executionLogs } = await import('../../lib/operate/logs');
     const { describeExecution } = await import('../../lib/operate/executions');

@@ -28,10 +28,19 @@ export interface Operate {
  * Loads the config and builds the app in memory (no bundling) to learn the deployed names; a
  * pipeline name given is checked first, before the seconds that takes.
  */
-export async function openOperate(values: OperateValues, options: { readonly pipeline?: string; readonly json?: boolean; readonly config?: LoadedConfig } = {}): Promise<Operate> {
+export interface OpenOptions {
+  /** A pipeline name to check before the app is built. */
+  readonly pipeline?: string;
+  /** stdout holds data (JSON, log lines, a history table): the activity line goes to stderr. */
+  readonly dataOnStdout?: boolean;
+  /** The config, when the command has loaded it already. */
+  readonly config?: LoadedConfig;
+}
+
+export async function openOperate(values: OperateValues, options: OpenOptions = {}): Promise<Operate> {
   const config = options.config ?? (await loadConfigFile(values.config));
   await checkPipelineName(config, options.pipeline);
-  const reading = activity(`Reading the deployed names from ${values.config}…`, { json: options.json });
+  const reading = activity(`Reading the deployed names from ${values.config}…`, { json: options.dataOnStdout });
   try {
     const { deployedPipelines } = await import('../../lib/operate/deployed');
     const { awsClients } = await import('../../lib/operate/aws');
@@ -51,11 +60,19 @@ export async function followDeployed(aws: AwsClients, pipeline: DeployedPipeline
   const started = Date.now();
   const live = progressMode(process.stdout) === 'live';
   const view = live ? new LiveProgress(pipeline.jobs, started, process.stdout).start() : plainProgress(started);
+  // Ctrl-C stops following (the execution goes on): put the cursor back first.
+  const interrupted = () => {
+    view.finish();
+    console.log(`\nStopped following; the execution goes on: ${executionArn}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   let outcome: string;
   try {
-    outcome = await followExecution(aws, executionArn, { onEvent: (event) => view.onEvent(event), intervalMs: intervalSeconds * 1000 });
+    outcome = await followExecution(aws, executionArn, { jobs: pipeline.jobs, onEvent: (event) => view.onEvent(event), intervalMs: intervalSeconds * 1000 });
   } finally {
     view.finish();
+    process.removeListener('SIGINT', interrupted);
   }
   console.log(`\nExecution ${executionArn.split(':').pop()}: ${outcome}`);
   return outcome === 'SUCCEEDED' ? 0 : 1;

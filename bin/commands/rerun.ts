@@ -31,9 +31,9 @@ state, so a redrive restarts at that Fail state and fails again (docs/operate.md
 /** The deployed path of `rerun`: the execution ARN names the pipeline (its state machine). */
 export async function rerunDeployed(executionArn: string, values: Values<typeof options>): Promise<number> {
   const json = values.output === 'json';
-  const { aws, pipelines } = await openOperate(values, { json });
+  const { aws, pipelines } = await openOperate(values, { dataOnStdout: json });
   const { OperateError, pipelineOfExecution } = await import('../../lib/operate/deployed');
-  const { describeExecution, failureOf, startExecution } = await import('../../lib/operate/executions');
+  const { describeExecution, executionName, failureOf, startExecution } = await import('../../lib/operate/executions');
   const { parseInput } = await import('../../lib/operate/follow');
   const { consoleUrl } = await import('../../lib/operate/aws');
   const pipeline = pipelineOfExecution(pipelines, executionArn);
@@ -45,7 +45,7 @@ export async function rerunDeployed(executionArn: string, values: Values<typeof 
   const { fromStep: _previous, ...input } = parseInput(failed.input);
   // A run that failed before its first step (e.g. in the overlap check) starts from the beginning.
   const rerunInput = failedStep ? { ...input, fromStep: failedStep } : input;
-  const newArn = await startExecution(aws, failed.stateMachineArn!, rerunInput);
+  const newArn = await startExecution(aws, failed.stateMachineArn!, rerunInput, executionName('rerun'));
   const url = consoleUrl(await aws.region(), newArn);
   if (json) console.log(JSON.stringify({ pipeline: pipeline.config.name, rerunOf: executionArn, failedStep: failedStep ?? null, error: error ?? null, executionArn: newArn, consoleUrl: url, input: rerunInput }, null, 2));
   else {

@@ -13,7 +13,7 @@ export const scheduleStateOptions = {
 
 export async function setState(values: { pipeline: string; config: string; region?: string; profile?: string; output?: string }, state: ScheduleState): Promise<number> {
   const json = values.output === 'json';
-  const { aws, pipelines } = await openOperate(values, { pipeline: values.pipeline, json });
+  const { aws, pipelines } = await openOperate(values, { pipeline: values.pipeline, dataOnStdout: json });
   const { deployedPipeline } = await import('../../lib/operate/deployed');
   const { setScheduleState } = await import('../../lib/operate/schedules');
   const pipeline = deployedPipeline(pipelines, values.pipeline);

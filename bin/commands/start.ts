@@ -30,12 +30,12 @@ URL. The input is checked first: a field the pipeline does not declare (a typo s
     const { checkedInput } = await import('./start-input');
     const checked = await checkedInput(pipelineConfig, input, values['from-step']);
     // Checked before the app is built: a wrong input costs no synth and starts nothing.
-    const { aws, pipelines } = await openOperate(values, { json, config });
+    const { aws, pipelines } = await openOperate(values, { dataOnStdout: json, config });
     const { deployedPipeline } = await import('../../lib/operate/deployed');
-    const { startExecution, stateMachineArn } = await import('../../lib/operate/executions');
+    const { executionName, startExecution, stateMachineArn } = await import('../../lib/operate/executions');
     const { consoleUrl } = await import('../../lib/operate/aws');
     const pipeline = deployedPipeline(pipelines, values.pipeline);
-    const executionArn = await startExecution(aws, await stateMachineArn(aws, pipeline), checked);
+    const executionArn = await startExecution(aws, await stateMachineArn(aws, pipeline), checked, executionName('manual'));
     const url = consoleUrl(await aws.region(), executionArn);
     if (json) console.log(JSON.stringify({ pipeline: values.pipeline, executionArn, consoleUrl: url, input: checked }, null, 2));
     else console.log(`Started '${values.pipeline}' with input ${JSON.stringify(checked)}\n  execution: ${executionArn}\n  console:   ${url}`);

@@ -23,7 +23,7 @@ aws CLI: aws stepfunctions list-executions --state-machine-arn ARN; aws schedule
     const after = values.after === undefined ? new Date() : new Date(values.after);
     if (Number.isNaN(after.getTime())) throw new UsageError(`--after takes an ISO 8601 time (e.g. 2027-03-27T00:00:00Z), got '${values.after}'`);
     const json = values.output === 'json';
-    const { aws, pipelines } = await openOperate(values, { pipeline: values.pipeline, json });
+    const { aws, pipelines } = await openOperate(values, { pipeline: values.pipeline, dataOnStdout: json });
     const { pipelineStatus } = await import('../../lib/operate/status');
     const { nextFireTimes } = await import('../../lib/schedule');
     const chosen = pipelines.filter((p) => values.pipeline === undefined || p.config.name === values.pipeline);

@@ -3,6 +3,7 @@
  * the local progress view from DescribeExecution + GetExecutionHistory polling, and
  * `history --execution` renders the same table as a local run's history.
  */
+import { stateRoles, type JobMetadata } from '../contract/state-roles';
 import type { LastRun } from '../local/history';
 import type { HistoryEvent } from '../local/runner';
 import type { AwsClients } from './aws';
@@ -12,6 +13,8 @@ import { describeExecution, executionHistory, toLocalHistory } from './execution
 export type ExecutionOutcome = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 export interface FollowOptions {
+  /** The pipeline's jobs: each event of a job's state carries its role (done, skipped…), as in a local run. */
+  readonly jobs?: readonly JobMetadata[];
   /** Called once per history event, in order, as they appear. */
   readonly onEvent: (event: HistoryEvent) => void;
   /** Between two polls. @default 5000 */
@@ -27,12 +30,16 @@ export interface FollowOptions {
  */
 export async function followExecution(aws: AwsClients, executionArn: string, options: FollowOptions): Promise<ExecutionOutcome> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const roles = stateRoles(options.jobs);
   let shown = 0;
   for (;;) {
     // Status first: a history read after it holds every event up to that status.
     const { status } = await describeExecution(aws, executionArn);
     const events = toLocalHistory(await executionHistory(aws, executionArn));
-    for (const event of events.slice(shown)) options.onEvent(event);
+    for (const event of events.slice(shown)) {
+      const role = event.state ? roles.get(event.state.name) : undefined;
+      options.onEvent(role ? { ...event, role } : event);
+    }
     shown = Math.max(shown, events.length);
     if (status !== 'RUNNING') return status as ExecutionOutcome;
     await sleep(options.intervalMs ?? 5000);
