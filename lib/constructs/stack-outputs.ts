@@ -77,7 +77,8 @@ export function inputSchemaOutput(config: PipelineConfig): string {
   const properties = Object.fromEntries(
     Object.entries(schema.properties as Record<string, Record<string, unknown>>).map(([key, field]) => [key, Object.fromEntries(Object.entries(field).filter(([k]) => k === 'type' || k === 'enum'))]),
   );
-  const short = JSON.stringify({ ...schema, properties });
+  const { $defs: _, ...rest } = schema; // only the fields' own schemas referred to them
+  const short = JSON.stringify({ ...rest, properties });
   if (short.length <= OUTPUT_VALUE_LIMIT) return short;
   throw new Error(`pipeline '${config.name}': its input schema is ${short.length} characters even with only names and types, over CloudFormation's ${OUTPUT_VALUE_LIMIT} per output value (fewer runIf steps or schedule.input fields)`);
 }
