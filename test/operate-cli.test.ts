@@ -21,6 +21,7 @@ import { synthesizeForLocalRun } from '../lib/local/synthesized';
 import { awsClients, type AwsClients } from '../lib/operate/aws';
 import { deployedPipeline, deployedPipelines, type DeployedPipeline } from '../lib/operate/deployed';
 import { describeExecution, startExecution } from '../lib/operate/executions';
+import { followExecution } from '../lib/operate/follow';
 import { MOTO_MISSING, startMoto, type MotoServer } from './support/moto';
 
 const ROLE = 'arn:aws:iam::123456789012:role/continuum-test';
@@ -232,6 +233,23 @@ describe.skipIf(MOTO_MISSING)('continuum operate commands against moto', { timeo
     expect(lines[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z  ${CLUSTERS}  \\{.*"submitted record clusters job 42"`));
     expect(lines[1]).toContain('Get record clusters status  {');
     expect(lines[1]).toContain('job 42 FAILED');
+  });
+
+  it('following an execution passes each history event once, in order, with its job role, and answers how it ended (no wall-clock wait: the sleep is injected)', async () => {
+    const events: Array<{ type: string; state?: string; role?: string }> = [];
+    let polls = 0;
+    const outcome = await followExecution(aws, failedArn, {
+      jobs: deployedPipeline(pipelines, 'mastering-nightly').jobs,
+      onEvent: (e) => events.push({ type: e.type, ...(e.state ? { state: e.state.name } : {}), ...(e.role ? { role: e.role } : {}) }),
+      sleep: async () => void polls++,
+    });
+    expect(outcome).toBe('FAILED');
+    expect(polls).toBe(0); // it had ended: one read
+    expect(events[0]).toEqual({ type: 'ExecutionStarted' });
+    expect(events.at(-1)).toEqual({ type: 'ExecutionFailed' });
+    expect(events).toContainEqual({ type: 'StateEntered', state: 'Record clusters failed', role: 'failed' });
+    expect(events).toContainEqual({ type: 'StateExited', state: 'Record pairs done', role: 'done' });
+    expect(events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).not.toContain('Refresh dataset export');
   });
 
   it('rerun starts the failed run again from the failed step with its input, follows it to the end, and refuses a run that did not fail', async () => {
