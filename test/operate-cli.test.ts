@@ -151,7 +151,7 @@ describe.skipIf(MOTO_MISSING)('continuum operate commands against moto', { timeo
         ],
       }),
     );
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     process.env = saved;
