@@ -195,7 +195,7 @@ export function exitCodeOf(error: unknown): number | undefined {
   const name = (error as { name?: unknown } | null)?.name;
   const entry: ErrorEntry | undefined = typeof name === 'string' && Object.hasOwn(ERRORS, name) ? ERRORS[name as ErrorName] : undefined;
   // A registered error may carry its own code (OperateError: 2 a mistake, 1 a resource not deployed).
-  const own = (error as { exitCode?: unknown }).exitCode;
+  const own = (error as { exitCode?: unknown } | null | undefined)?.exitCode;
   return entry?.exitCode === undefined ? undefined : typeof own === 'number' ? own : entry.exitCode;
 }
 
