@@ -10,7 +10,7 @@
 import '../lib/local/polyfill';
 import { exitCodeOf } from '../lib/contract/errors';
 import { didYouMean } from '../lib/text/suggest';
-import { commandHelp, mainHelp, parseOptions, UsageError } from './commands/declare';
+import { commandHelp, mainHelp, parseCommandLine, UsageError } from './commands/declare';
 import { COMMANDS } from './commands/index';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(commandHelp(command));
     return 0;
   }
-  return command.run(parseOptions(command, rest));
+  const { values, argument } = parseCommandLine(command, rest);
+  return command.run(values, argument);
 }
 
 

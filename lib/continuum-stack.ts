@@ -120,7 +120,7 @@ export class ContinuumStack extends Stack {
       });
     }
     this.failedDeliveries.notify([...pipelines.values()].map((p) => p.alerts));
-    for (const [name, pipeline] of pipelines) addPipelineOutputs(this, name, pipeline);
+    for (const [name, pipeline] of pipelines) addPipelineOutputs(this, name, pipeline, own.find((p) => p.name === name)!);
     addStackOutputs(this, this.dashboard.dashboardName, this.failedDeliveries.queue);
   }
 }

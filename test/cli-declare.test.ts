@@ -3,7 +3,7 @@
  * are derived from one declaration per command. In-process, milliseconds.
  */
 import { describe, expect, it } from 'vitest';
-import { commandHelp, defineCommand, mainHelp, parseOptions, UsageError } from '../bin/commands/declare';
+import { commandHelp, defineCommand, mainHelp, parseCommandLine, parseOptions, UsageError } from '../bin/commands/declare';
 import { COMMANDS } from '../bin/commands/index';
 import { parseJsonObject } from '../bin/commands/shared';
 import { closest } from '../lib/text/suggest';
@@ -51,6 +51,16 @@ describe('command declarations', () => {
     expect(usage(['--pipeline', 'p', 'extra'])).toMatch(/^unexpected argument 'extra'/);
     expect(usage(['--secret', 's.json'])).toBe("Unknown option '--secret' for `continuum sample` (did you mean '--secrets'?); see `continuum sample --help`");
     expect(usage(['--bogus'])).toBe("Unknown option '--bogus' for `continuum sample`; see `continuum sample --help`");
+  });
+
+  it('take one positional argument where the command declares one (rerun EXECUTION_ARN), anywhere among the options', () => {
+    const withArgument = defineCommand({ name: 'again', summary: 'test', argument: { value: 'ARN', help: 'the run', required: true }, options: { follow: { type: 'boolean', help: 'follow' } }, run: async () => 0 });
+    expect(parseCommandLine(withArgument, ['--follow', 'arn:x'])).toEqual({ values: { follow: true }, argument: 'arn:x' });
+    expect(parseCommandLine(withArgument, ['arn:x'])).toEqual({ values: { follow: false }, argument: 'arn:x' });
+    expect(() => parseCommandLine(withArgument, ['--follow'])).toThrow(/^ARN is required\n\ncontinuum again ARN \[--follow\]/);
+    expect(() => parseCommandLine(withArgument, ['a', 'b'])).toThrow("unexpected argument 'b': `continuum again` takes one ARN and options (see --help)");
+    expect(commandHelp(withArgument)).toContain('\n  ARN       the run\n');
+    expect(parseCommandLine(sample, ['--pipeline', 'p']).argument).toBeUndefined();
   });
 
   it('derive the help from the declaration: usage line, every option, defaults', () => {

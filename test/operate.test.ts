@@ -48,7 +48,7 @@ describe.skipIf(MOTO_MISSING)('operating deployed pipelines, against moto', () =
         );
       }
     }
-  }, 60_000);
+  }, 180_000); // two synths and a server start: a minute on a loaded machine (a margin, not a timing assertion)
 
   afterAll(async () => {
     process.env = saved;

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app';
 import { loadConfig } from '../lib/config/load';
 import { boundedName, boundedPrefix } from '../lib/constructs/names';
-import { OUTPUT_KEYS, OUTPUTS_PER_PIPELINE, OUTPUTS_PER_STACK } from '../lib/constructs/stack-outputs';
+import { inputSchemaOutput, OUTPUT_KEYS, OUTPUT_VALUE_LIMIT, OUTPUTS_PER_PIPELINE, OUTPUTS_PER_STACK } from '../lib/constructs/stack-outputs';
+import { inputJsonSchema } from '../lib/operate/input';
 import { ownTopicPublishers, ownTopicRequirements } from '../lib/deploy/alert-topic-policy';
 import { deployNotes } from '../lib/deploy/outputs';
 import type { CfnTemplate } from '../lib/local/synthesized';
@@ -49,7 +50,25 @@ describe('stack outputs', () => {
     expect(OUTPUT_KEYS.stateMachineArn('tamr-mastering-demo')).toBe('TamrMasteringDemoStateMachineArn');
   });
 
-  it('give per stack its dashboard URL and dead-letter queue, and stay within 4 per pipeline + 2', () => {
+  it("give per pipeline its execution input's JSON Schema (within CloudFormation's 4,096 characters), shortened or refused past that", () => {
+    for (const pipeline of config.pipelines) {
+      const value = outputs[OUTPUT_KEYS.inputSchema(pipeline.name)].Value as string;
+      expect(value.length).toBeLessThanOrEqual(OUTPUT_VALUE_LIMIT);
+      expect(JSON.parse(value)).toEqual(inputJsonSchema(pipeline));
+    }
+    const mastering = JSON.parse(outputs[OUTPUT_KEYS.inputSchema('tamr-mastering-demo')].Value as string);
+    expect(mastering.additionalProperties).toBe(false);
+    expect(mastering.properties.mlConfigurationChanged).toEqual({ type: 'boolean', description: "Runs 'Update recipe' when true." });
+    expect(mastering.properties.fromStep.enum).toContain('Refresh record clusters');
+    // Many schedule.input fields: first only names and types are kept, then synth stops with the pipeline's name.
+    const withInput = (n: number) => ({ ...config.pipelines[0], schedule: { ...config.pipelines[0].schedule!, input: Object.fromEntries(Array.from({ length: n }, (_, i) => [`field${i}`, 1])) } });
+    const short = JSON.parse(inputSchemaOutput(withInput(60)));
+    expect(short.properties.field0).toEqual({});
+    expect(short.properties.fromStep.description).toBeUndefined();
+    expect(() => inputSchemaOutput(withInput(400))).toThrow(/^pipeline 'tamr-mastering-demo': its input schema is \d+ characters even with only names and types, over CloudFormation's 4096 per output value/);
+  });
+
+  it('give per stack its dashboard URL and dead-letter queue, and stay within 5 per pipeline + 2', () => {
     expect(outputs.DashboardUrl.Value).toEqual({
       'Fn::Join': ['', ['https://', { Ref: 'AWS::Region' }, '.console.aws.amazon.com/cloudwatch/home?region=', { Ref: 'AWS::Region' }, '#dashboards/dashboard/Continuum-pipelines']],
     });

@@ -65,7 +65,7 @@ describe('documentation files', () => {
 
   it('are what `npm run docs` generates: diagrams, config reference, deploy secrets, troubleshooting (run `npm run docs` when this fails)', () => {
     const rendered = renderDocs('pipelines.yaml', '.', app());
-    expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/systems.md', 'docs/troubleshooting.md']);
+    expect(rendered.map((r) => r.file).sort()).toEqual(['docs/config-reference.md', 'docs/deploy.md', 'docs/operate.md', 'docs/systems.md', 'docs/troubleshooting.md']);
     for (const { file, current, next } of rendered) expect(next, `${file} is out of date: run \`npm run docs\``).toBe(current);
     expect(read('docs/systems.md')).toContain('<!-- diagram:tamr-mastering-demo -->');
     for (const system of ['tamr-cloud', 'crossing-minds', 'boomi-hub']) expect(read('docs/systems.md')).toContain(`<!-- diagram:${system}-demo -->`);
@@ -165,6 +165,10 @@ describe('documentation files', () => {
     expect(exitCodeOf(Object.assign(new Error('x'), { name: 'ConfigError' }))).toBe(2);
     expect(exitCodeOf(new TypeError('x'))).toBeUndefined();
     expect(exitCodeOf(undefined)).toBeUndefined();
+    // OperateError carries its own code: 2 a mistake, 1 a resource that is not deployed.
+    expect(exitCodeOf(Object.assign(new Error('x'), { name: 'OperateError' }))).toBe(2);
+    expect(exitCodeOf(Object.assign(new Error('x'), { name: 'OperateError', exitCode: 1 }))).toBe(1);
+    expect(exitCodeOf(Object.assign(new TypeError('x'), { exitCode: 2 }))).toBeUndefined();
     expect(RETRYABLE_ERRORS).toEqual({ rateLimited: ['RateLimited'], transient: ['TransientApiError'], tokenExpired: ['TokenExpired'] });
   });
 
@@ -172,6 +176,11 @@ describe('documentation files', () => {
     for (const command of ['validate', 'demo', 'run', 'history', 'graph', 'synth', 'simulate']) {
       expect(readme, command).toMatch(new RegExp(`npx continuum ${command}\\b`));
       expect(read('docs/local.md'), command).toMatch(new RegExp(`npx continuum ${command}\\b`));
+    }
+    // The commands on deployed pipelines: in the README's table and in docs/operate.md.
+    for (const command of ['status', 'start', 'rerun', 'pause', 'resume', 'history --execution', 'logs --execution']) {
+      expect(section(readme, '## Operating pipelines'), command).toContain(`\`${command}`);
+      expect(read('docs/operate.md'), command).toContain(`\`${command}`);
     }
   });
 

@@ -65,10 +65,12 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   /** Paragraph(s) between the usage line and the options. */
   readonly description?: string;
   readonly options: O;
+  /** One positional argument before or among the options (`continuum rerun EXECUTION_ARN`). @default none: options only */
+  readonly argument?: { readonly value: string; readonly help: string; readonly required?: boolean };
   /** Paragraph(s) after the options. */
   readonly notes?: string;
   /** Exit code: 0 ok (or skipped), 1 the execution failed, 2 bad usage or config. */
-  run(values: Values<O>): Promise<number>;
+  run(values: Values<O>, argument?: string): Promise<number>;
 }
 
 /** Keeps the option types of a declaration (`const` infers defaults as literals). */
@@ -84,7 +86,7 @@ function placeholder(spec: OptionSpec): string {
 
 /** `continuum run --pipeline NAME [--config FILE] …`, wrapped under the command name. */
 export function usageLine(command: Command): string {
-  const head = `continuum ${command.name}`;
+  const head = `continuum ${command.name}${command.argument ? (command.argument.required ? ` ${command.argument.value}` : ` [${command.argument.value}]`) : ''}`;
   const parts = Object.entries(command.options).map(([name, spec]) => {
     const text = `--${name}${placeholder(spec)}${spec.type === 'string' && spec.multiple ? ' …' : ''}`;
     return spec.type === 'string' && spec.required ? text : `[${text}]`;
@@ -103,10 +105,11 @@ export function usageLine(command: Command): string {
 }
 
 export function commandHelp(command: Command): string {
-  const entries = Object.entries(command.options).map(([name, spec]) => ({ flag: `--${name}${placeholder(spec)}`, spec }));
+  const entries: Array<{ flag: string; spec: Pick<OptionSpec, 'help' | 'more'> & { default?: unknown } }> = Object.entries(command.options).map(([name, spec]) => ({ flag: `--${name}${placeholder(spec)}`, spec }));
+  if (command.argument) entries.unshift({ flag: command.argument.value, spec: { help: command.argument.help } });
   const width = Math.max(...entries.map((e) => e.flag.length)) + 2;
   const optionLines = entries.flatMap(({ flag, spec }) => {
-    const fallback = 'default' in spec && spec.default !== undefined ? ` (default ${spec.default})` : '';
+    const fallback = 'default' in spec && spec.default !== undefined ? ` (default ${String(spec.default)})` : '';
     return [`  ${flag.padEnd(width)}${spec.help}${fallback}`, ...(spec.more ?? []).map((line) => `  ${' '.repeat(width)}${line}`)];
   });
   return [usageLine(command), command.description, optionLines.join('\n'), command.notes].filter(Boolean).join('\n\n');
@@ -123,12 +126,23 @@ export function mainHelp(commands: readonly Command[]): string {
 
 /** `--name value`, `--name=value` and `--flag`, checked against the declaration. */
 export function parseOptions<O extends OptionSpecs>(command: Command<O>, args: readonly string[]): Values<O> {
+  return parseCommandLine(command, args).values;
+}
+
+/** The options and, for a command that declares one, its positional argument. */
+export function parseCommandLine<O extends OptionSpecs>(command: Command<O>, args: readonly string[]): { values: Values<O>; argument?: string } {
   const specs: OptionSpecs = command.options;
   const raw = new Map<string, string | true | string[]>();
+  let argument: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!arg.startsWith('--') || arg === '--') {
-      throw new UsageError(`unexpected argument '${arg}': \`continuum ${command.name}\` takes only options (see --help)`);
+      if (command.argument && argument === undefined && arg !== '--') {
+        argument = arg;
+        continue;
+      }
+      const takes = command.argument ? `takes one ${command.argument.value} and options` : 'takes only options';
+      throw new UsageError(`unexpected argument '${arg}': \`continuum ${command.name}\` ${takes} (see --help)`);
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -149,7 +163,8 @@ export function parseOptions<O extends OptionSpecs>(command: Command<O>, args: r
   }
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) values[name] = optionValue(name, spec, raw.get(name), command);
-  return values as Values<O>;
+  if (command.argument?.required && argument === undefined) throw new UsageError(`${command.argument.value} is required\n\n${commandHelp(command)}`);
+  return { values: values as Values<O>, ...(argument !== undefined ? { argument } : {}) };
 }
 
 function optionValue(name: string, spec: OptionSpec, given: string | true | string[] | undefined, command: Command): unknown {

@@ -6,8 +6,14 @@ import type { Command } from './declare';
 import { demoCommand } from './demo';
 import { graphCommand } from './graph';
 import { historyCommand } from './history';
+import { logsCommand } from './logs';
+import { pauseCommand } from './pause';
+import { rerunCommand } from './rerun';
+import { resumeCommand } from './resume';
 import { runCommand } from './run';
 import { simulateCommand } from './simulate';
+import { startCommand } from './start';
+import { statusCommand } from './status';
 import { synthCommand } from './synth';
 import { validateCommand } from './validate';
 
@@ -19,4 +25,11 @@ export const COMMANDS: readonly Command[] = [
   synthCommand,
   graphCommand,
   simulateCommand,
+  // Deployed pipelines (AWS SDK; --region, --profile, AWS_ENDPOINT_URL).
+  statusCommand,
+  startCommand,
+  rerunCommand,
+  pauseCommand,
+  resumeCommand,
+  logsCommand,
 ];

@@ -175,6 +175,12 @@ export const ERRORS = {
   ConfigError: USER_ERROR,
   /** `history --run ID` or a local rerun named a run that is not kept (the last 20 are). */
   RunNotKeptError: USER_ERROR,
+  OperateError: {
+    raisedBy: 'cli',
+    exitCode: 2,
+    meaning: 'An operate command (status, start, rerun, pause, resume, history, logs) was asked for something the config or the account does not have: an unknown pipeline or step, a run that did not fail, a resource not deployed (exit 1).',
+    whatToDo: 'Fix what the message names; for a resource not deployed, check `--region`/`--profile` or run `cdk deploy`.',
+  },
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorName = keyof typeof ERRORS;
@@ -196,7 +202,9 @@ export const RETRYABLE_ERRORS = {
 export function exitCodeOf(error: unknown): number | undefined {
   const name = (error as { name?: unknown } | null)?.name;
   const entry: ErrorEntry | undefined = typeof name === 'string' && Object.hasOwn(ERRORS, name) ? ERRORS[name as ErrorName] : undefined;
-  return entry?.exitCode;
+  // A registered error may carry its own code (OperateError: 2 a mistake, 1 a resource not deployed).
+  const own = (error as { exitCode?: unknown } | null | undefined)?.exitCode;
+  return entry?.exitCode === undefined ? undefined : typeof own === 'number' ? own : entry.exitCode;
 }
 
 /** Entries a run can end with (not the CLI's), rows of the same text merged: for the README. */

@@ -1,7 +1,7 @@
 /**
  * Regenerates every generated part of the README and of docs/*.md (`npm run docs`): the state
  * machine diagrams, the config reference (from the zod schemas), the troubleshooting table (from
- * the error registry) and the deploy guide's secret commands. A test compares each file with this output, so it fails when a file drifts from the
+ * the error registry), the deploy guide's secret commands and the pipelines' input schemas. A test compares each file with this output, so it fails when a file drifts from the
  * code.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,10 +12,11 @@ import { toMermaid } from '../diagram/mermaid';
 import { synthesizeForLocalRun, type SynthesizedApp } from '../local/synthesized';
 import { configReference, configReferenceMarkdown } from './config-reference';
 import { deploySecretsMarkdown } from './deploy-secrets';
+import { inputSchemasMarkdown } from './input-schemas';
 import { troubleshootingMarkdown } from './troubleshooting';
 
 /** `<!-- name -->` … `<!-- /name -->` blocks whose content is generated. */
-export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets', 'troubleshooting'] as const;
+export const GENERATED_BLOCKS = ['config-reference', 'deploy-secrets', 'troubleshooting', 'input-schemas'] as const;
 
 /**
  * `<!-- diagram:<pipeline> -->` … `<!-- /diagram -->`: a pipeline of the config as Mermaid, every
@@ -47,6 +48,7 @@ export function renderDoc(text: string, configFile: string, file = 'README.md', 
     'config-reference': configReferenceMarkdown(reference),
     'deploy-secrets': deploySecretsMarkdown(reference.systems),
     troubleshooting: troubleshootingMarkdown(),
+    'input-schemas': text.includes('<!-- input-schemas -->') ? inputSchemasMarkdown(loadConfig(configFile)) : '',
   };
   let next = renderDiagrams(text, file, app ?? (() => synthesizeForLocalRun(loadConfig(configFile))));
   for (const name of GENERATED_BLOCKS) next = replaceBlock(next, name, content[name]);

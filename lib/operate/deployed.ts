@@ -57,3 +57,15 @@ export class OperateError extends Error {
 export function stepOfState(jobs: readonly JobMetadata[], stateName: string): string | undefined {
   return jobs.find((job) => Object.values(job.states).includes(stateName))?.title;
 }
+
+/** The pipeline an execution ARN belongs to, by its state machine's name (`…:execution:<machine>:<name>`). */
+export function pipelineOfExecution(pipelines: readonly DeployedPipeline[], executionArn: string): DeployedPipeline {
+  const parts = executionArn.split(':');
+  if (parts.length < 8 || parts[0] !== 'arn' || parts[2] !== 'states' || parts[5] !== 'execution') {
+    throw new OperateError(`'${executionArn}' is not a Step Functions execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME)`);
+  }
+  const machine = parts[6];
+  const found = pipelines.find((p) => p.stateMachineName === machine);
+  if (!found) throw new OperateError(`execution ${executionArn} is of state machine '${machine}', which is no pipeline of this config (state machines: ${pipelines.map((p) => p.stateMachineName).join(', ')})`);
+  return found;
+}

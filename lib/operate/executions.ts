@@ -12,6 +12,7 @@ import {
   type ExecutionStatus,
   type HistoryEvent as AwsHistoryEvent,
 } from '@aws-sdk/client-sfn';
+import { randomBytes } from 'node:crypto';
 import type { HistoryEvent } from '../local/runner';
 import type { AwsClients } from './aws';
 import { OperateError, stepOfState, type DeployedPipeline } from './deployed';
@@ -59,7 +60,9 @@ export async function recentExecutions(aws: AwsClients, pipeline: DeployedPipeli
 
 /** The last events (newest first) say how a run ended and in which state. */
 export async function failureOf(aws: AwsClients, pipeline: DeployedPipeline, executionArn: string): Promise<Pick<ExecutionSummary, 'failedStep' | 'error' | 'cause'>> {
-  const { events = [] } = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
+  const page = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
+  // Newest first by id whatever the server's order (moto ignores reverseOrder).
+  const events = [...(page.events ?? [])].sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
   const end = events.find((e) => e.executionFailedEventDetails || e.executionTimedOutEventDetails || e.executionAbortedEventDetails);
   const details = end?.executionFailedEventDetails ?? end?.executionTimedOutEventDetails ?? end?.executionAbortedEventDetails;
   const failedStep = events.map((e) => e.stateEnteredEventDetails?.name).find((name) => name && stepOfState(pipeline.jobs, name));
@@ -73,6 +76,15 @@ export async function failureOf(aws: AwsClients, pipeline: DeployedPipeline, exe
 export async function runningExecution(aws: AwsClients, arn: string): Promise<string | undefined> {
   const page = await aws.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING', maxResults: 1 }));
   return page.executions?.[0]?.executionArn;
+}
+
+/**
+ * A name that says who started the run and when (`manual-20261201T134502Z-3f9a1c`): Step
+ * Functions would otherwise pick a UUID, and some API servers (moto) require one.
+ */
+export function executionName(kind: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${kind}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function startExecution(aws: AwsClients, arn: string, input: Record<string, unknown>, name?: string): Promise<string> {

@@ -15,7 +15,9 @@ export function inputSchema(pipeline: PipelineConfig) {
   const flags = Object.fromEntries(
     jobs.flatMap((job) => (job.runIf ? [[job.runIf.inputFlag, z.boolean().optional().describe(`Runs '${job.title}' when true.`)]] : [])),
   );
-  const scheduled = Object.fromEntries(Object.keys(pipeline.schedule?.input ?? {}).map((key) => [key, z.json().optional().describe('Set by the schedule (schedule.input).')]));
+  // One schema for every schedule.input field: its JSON Schema is then one definition, not one per field.
+  const setBySchedule = z.json().optional().describe('Set by the schedule (schedule.input).');
+  const scheduled = Object.fromEntries(Object.keys(pipeline.schedule?.input ?? {}).map((key) => [key, setBySchedule]));
   const titles = jobs.map((job) => job.title) as [string, ...string[]];
   return z
     .object({

@@ -18,11 +18,37 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<MotoServer> {
+/**
+ * moto 5.2.1's executing backend deep-copies the state machine on every StartExecution, and
+ * through its backend every earlier execution, whose worker holds locks: the second start of the
+ * server fails (500, "cannot pickle '_thread.RLock'"). An execution copied as itself fixes that.
+ */
+const EXECUTING_SERVER = `
+import sys
+from moto.stepfunctions.parser.backend.execution import Execution
+Execution.__deepcopy__ = lambda self, memo: self
+from moto.server import main
+main(sys.argv[1:])
+`;
+
+export interface MotoOptions {
+  /**
+   * Step Functions executes the definitions (moto's \`execute_state_machine\`: Pass, Choice, Fail…
+   * run; Lambda tasks cannot, there is no Lambda runtime here). @default false: executions stay
+   * RUNNING and GetExecutionHistory answers a fixed four-event history
+   */
+  readonly executeStateMachines?: boolean;
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = options.executeStateMachines ? ['-c', EXECUTING_SERVER] : ['-m', 'moto.server'];
+  const child = spawn('python3', [...server, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   const endpoint = `http://127.0.0.1:${port}`;
   await ready(child, endpoint);
+  if (options.executeStateMachines) {
+    await fetch(`${endpoint}/moto-api/config`, { method: 'POST', body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }) });
+  }
   return {
     endpoint,
     env: { AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_EC2_METADATA_DISABLED: 'true' },
