@@ -5,6 +5,11 @@
  * vitest counts those as unhandled errors and exits 1. This exits 0 in exactly that case — all
  * test files and tests passed, and every unhandled error is that RPC timeout — and says so.
  * Any failed test, or any other unhandled error, keeps vitest's exit code.
+ *
+ * The long blocks are gone from the suite (the deploy gate and the 100-pipeline scale test
+ * synthesize in child processes), but every local-run test still synthesizes its config in the
+ * worker (seconds of CPU), and at a load far above two busy cores that alone can pass 60 s: this
+ * stays until vitest lets the deadline be configured.
  */
 import { spawn } from 'node:child_process';
 

@@ -105,7 +105,7 @@ export abstract class HttpSimulator {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   /** Delayed answers waiting for more requests: released when `requests` reaches `at`. */
-  private readonly held: Array<{ readonly at: number; readonly release: () => void }> = [];
+  private readonly delayedAnswers: Array<{ readonly at: number; readonly release: () => void }> = [];
   private baseUrl?: string;
 
   constructor(options: HttpSimulatorOptions = {}) {
@@ -176,7 +176,7 @@ export abstract class HttpSimulator {
 
   /** Answer every request a `delay` fault still holds. */
   releaseDelays(): void {
-    for (const { release } of this.held.splice(0)) release();
+    for (const { release } of this.delayedAnswers.splice(0)) release();
   }
 
   /** Requests matching a method and a path substring or pattern. */
@@ -214,7 +214,7 @@ export abstract class HttpSimulator {
       at: this.now(),
     };
     this.requests.push(record);
-    this.releaseHeld();
+    this.releaseDelayed();
 
     const fault = this.takeFault(method, url.pathname);
     if (fault?.kind === 'hang') return;
@@ -259,16 +259,16 @@ export abstract class HttpSimulator {
       };
       if (fault.ms !== undefined) timer = setTimeout(release, fault.ms);
       if (fault.untilRequests !== undefined) {
-        this.held.push({ at: this.requests.length + fault.untilRequests, release });
-        this.releaseHeld();
+        this.delayedAnswers.push({ at: this.requests.length + fault.untilRequests, release });
+        this.releaseDelayed();
       }
     });
   }
 
-  private releaseHeld(): void {
-    for (let i = this.held.length - 1; i >= 0; i--) {
-      if (this.requests.length < this.held[i].at) continue;
-      const [{ release }] = this.held.splice(i, 1);
+  private releaseDelayed(): void {
+    for (let i = this.delayedAnswers.length - 1; i >= 0; i--) {
+      if (this.requests.length < this.delayedAnswers[i].at) continue;
+      const [{ release }] = this.delayedAnswers.splice(i, 1);
       release();
     }
   }
