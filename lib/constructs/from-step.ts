@@ -22,13 +22,25 @@ import { boundedName, lowerFirst } from './names';
 /** The execution input field naming the step a run starts at. */
 export const FROM_STEP_FIELD = 'fromStep';
 export const FROM_STEP_CHOICE = 'Choose the first step';
+/** How the state that starts a run at a later step is named: "Skip to refresh record clusters". */
+const SKIP_TO = 'Skip to ';
 export const UNKNOWN_FROM_STEP = errorName('UnknownFromStep');
 
 /** What `$.steps.<key>` holds for a step skipped because the run started at a later one (the shape "done" records). */
 export const SKIPPED_BY_FROM_STEP = { id: null, state: 'SKIPPED', polls: 0, summary: { skippedBy: FROM_STEP_FIELD } } as const;
 
-/** The keys of the steps `data.steps` records as skipped by `fromStep`, in order. */
-export function skippedByFromStep(data: unknown): string[] {
+/**
+ * The keys of the steps a state recorded as skipped by `fromStep` (in its output's `$.steps`,
+ * not already in its input's: every later state carries the record on), in order.
+ */
+export function skippedByFromStep(state: { readonly name?: string; readonly input?: unknown; readonly output?: unknown }): string[] {
+  // A deployed history's exit events carry no input: then only a "Skip to" state counts.
+  if (state.input === undefined && !state.name?.startsWith(SKIP_TO)) return [];
+  const before = new Set(skippedIn(state.input));
+  return skippedIn(state.output).filter((key) => !before.has(key));
+}
+
+function skippedIn(data: unknown): string[] {
   const steps = (data as { steps?: Record<string, { state?: unknown; summary?: { skippedBy?: unknown } | null } | null> } | null | undefined)?.steps;
   return Object.entries(steps ?? {})
     .filter(([, record]) => record?.state === SKIPPED_BY_FROM_STEP.state && record.summary?.skippedBy === FROM_STEP_FIELD)
@@ -63,7 +75,7 @@ export function fromStepChoice(scope: Construct, props: FromStepProps): sfn.Choi
   steps.slice(1).forEach((step, i) => {
     const skipped = Object.fromEntries(steps.slice(0, i + 1).map((before) => [before.key, SKIPPED_BY_FROM_STEP]));
     const skip = new sfn.Pass(scope, `FromStep${i + 1}`, {
-      stateName: boundedName(`Skip to ${lowerFirst(step.title)}`, 80),
+      stateName: boundedName(`${SKIP_TO}${lowerFirst(step.title)}`, 80),
       comment: `The run starts at '${step.title}': records the ${i === 0 ? 'step' : `${i + 1} steps`} before it as skipped at $.steps.`,
       result: sfn.Result.fromObject(skipped),
       resultPath: '$.steps',

@@ -94,7 +94,7 @@ export class ProgressModel {
     if (!state) return;
     // A run started at a later step (fromStep) records the steps before it as skipped.
     if (event.type === 'StateExited' && state.type === 'Pass') {
-      for (const key of skippedByFromStep(state.output)) {
+      for (const key of skippedByFromStep(state)) {
         const step = this.steps.find((s) => s.key === key);
         if (step?.status === 'pending') Object.assign(step, { status: 'skipped', note: 'skipped (the run starts at a later step)' });
       }

@@ -61,7 +61,7 @@ export function progressLine(event: HistoryEvent, started: number, retry?: strin
       // A skipped job, or the whole run skipped by the overlap guard (a pipeline's state, no job's).
       if (event.role === 'skipped' || event.role === 'skippedExisting' || name === SKIPPED_STATE) return line('↷', `${name}${item}`);
       // The run starts at a later step (fromStep): the steps before it are skipped.
-      if (event.state?.type === 'Pass' && skippedByFromStep(event.state.output).length > 0) return line('↷', name);
+      if (event.state?.type === 'Pass' && skippedByFromStep(event.state).length > 0) return line('↷', name);
       return undefined;
     }
     case 'StateRetried':

@@ -560,7 +560,7 @@ function stepsOf(pipeline: SynthesizedPipeline, history: HistoryEvent[]): StepRe
   for (const event of history) {
     // A run started at a later step (fromStep): the steps before it are recorded as skipped.
     if (event.type === 'StateExited' && event.state?.type === 'Pass') {
-      for (const key of skippedByFromStep(event.state.output)) {
+      for (const key of skippedByFromStep(event.state)) {
         const job = pipeline.jobs.find((j) => j.key === key);
         if (job && !steps.has(`${key}#`)) steps.set(`${key}#`, { name: job.title, key, remoteId: null, finalState: 'SKIPPED', polls: 0 });
       }

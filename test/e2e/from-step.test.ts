@@ -5,7 +5,7 @@
  * names, and without it the run takes today's path.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FROM_STEP_CHOICE, SKIPPED_BY_FROM_STEP } from '../../lib/constructs/from-step';
+import { FROM_STEP_CHOICE, SKIPPED_BY_FROM_STEP, skippedByFromStep } from '../../lib/constructs/from-step';
 import { OVERLAP_GUARD_STATE, RUN_START_STATE } from '../../lib/constructs/overlap-guard';
 import { plainProgress, ProgressModel } from '../../lib/local/progress-view';
 import type { LocalSession, SessionRunOptions } from '../../lib/local/session';
@@ -62,7 +62,8 @@ describe('fromStep', () => {
     ]);
     // ... and so does the run's output, where the deployed tools read it.
     expect(report.output).toMatchObject({ steps: { updateRecords: SKIPPED_BY_FROM_STEP, refreshRecordPairs: SKIPPED_BY_FROM_STEP, refreshRecordClusters: { state: 'SUCCEEDED' } } });
-    expect(lines.some((l) => /↷ Skip to refresh record clusters$/.test(l))).toBe(true);
+    // One line for the skip, not one for every later state that carries the record on.
+    expect(lines.filter((l) => / ↷ /.test(l)).map((l) => l.replace(/^\s*[\d.]+s /, ''))).toEqual(['↷ Skip to refresh record clusters']);
     expect(model.steps.map((s) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped', 'succeeded', 'succeeded']);
     // No duration metric for a skipped step: it ran no job.
     expect(report.metrics.filter((m) => m.name === 'JobDurationSeconds').map((m) => m.dimensions.Step).sort()).toEqual(['refreshDataset', 'refreshRecordClusters']);
@@ -98,5 +99,14 @@ describe('fromStep', () => {
     expect(statesEntered(report).slice(-2)).toEqual([FROM_STEP_CHOICE, 'Unknown first step']);
     expect(sim.requests).toEqual([]);
     expect(report.lambdaInvocations).toBe(0);
+  });
+
+  it('the skipped steps are read once, from the state that recorded them (deployed histories carry no exit input)', () => {
+    const skipped = { steps: { updateRecords: SKIPPED_BY_FROM_STEP, refreshUnifiedDataset: SKIPPED_BY_FROM_STEP } };
+    const later = { steps: { ...skipped.steps, refreshRecordPairs: { id: '7', state: 'SUCCEEDED', polls: 2, summary: null } } };
+    expect(skippedByFromStep({ name: 'Skip to update recipe', input: { steps: {} }, output: skipped })).toEqual(['updateRecords', 'refreshUnifiedDataset']);
+    expect(skippedByFromStep({ name: 'Record pairs done', input: skipped, output: later })).toEqual([]);
+    expect(skippedByFromStep({ name: 'Skip to update recipe', output: skipped })).toEqual(['updateRecords', 'refreshUnifiedDataset']);
+    expect(skippedByFromStep({ name: 'Record pairs done', output: later })).toEqual([]);
   });
 });
