@@ -1,5 +1,5 @@
 import type { LocalSession } from '../../lib/local/session';
-import { defineCommand } from './declare';
+import { defineCommand, UsageError } from './declare';
 import { activity } from './feedback';
 import { execute } from './execute';
 import { checkPipelineName, configOption, loadConfigFile, outputOption, parseJsonObject, pipelineOption, readJsonFile } from './shared';
@@ -28,6 +28,10 @@ one plain line per event. The run's history is saved for \`continuum history\`.`
     try {
       const config = await loadConfigFile(values.config);
       await checkPipelineName(config, values.pipeline);
+      // As `continuum start` checks it: a misspelled field would be ignored and its step skipped.
+      const { inputProblems } = await import('../../lib/operate/input');
+      const problems = inputProblems(config.pipelines.find((p) => p.name === values.pipeline)!, input);
+      if (problems.length) throw new UsageError(`--input: ${problems.join('\n--input: ')}\nNothing was run.`);
       const { LocalSession } = await import('../../lib/local/session');
       session = await LocalSession.open(config, secrets);
     } finally {
