@@ -91,6 +91,12 @@ describe('continuum run', { timeout: 180_000 }, () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no pipeline named 'nope' (known: tamr-mastering-demo");
 
+    // The execution input is checked against the pipeline's input schema, as `continuum start` checks it.
+    const typo = await continuum(['run', '--pipeline', 'tamr-mastering-demo', '--input', '{"mlConfigurationchanged": true}']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("--input: mlConfigurationchanged: unknown input field; did you mean 'mlConfigurationChanged'?");
+    expect(typo.stderr).toContain('Nothing was run.');
+
     const missing = await continuum(['run']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--pipeline is required');

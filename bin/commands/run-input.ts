@@ -25,6 +25,6 @@ export async function checkedRunInput(config: LoadedConfig, pipelineName: string
   }
   const checked = fromStep === undefined ? input : { ...input, fromStep };
   const problems = inputProblems(pipeline, checked);
-  if (problems.length > 0) throw new UsageError(`--input: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`--input: ${problems.join('; ')}\nNothing was run.`);
   return checked;
 }
