@@ -1,8 +1,7 @@
 /**
  * Triggers as synthesized: an event trigger's rule matches its source and detail type and targets
  * the run starter with the pipeline's state machine; an S3 trigger's pattern matches the bucket's
- * Object Created events under the prefix with the suffix (its config is refused until the records
- * steps read the object); cdk-nag finds nothing unacknowledged.
+ * Object Created events under the prefix with the suffix; cdk-nag finds nothing unacknowledged.
  */
 import { readFileSync } from 'node:fs';
 import { Validations } from 'aws-cdk-lib';
@@ -48,8 +47,16 @@ describe('a triggered pipeline', () => {
     expect(triggerPattern({ s3: { bucket: 'b', prefix: 'in/' } })).toMatchObject({ detail: { object: { key: [{ prefix: 'in/' }] } } });
   });
 
-  it('refuses S3 triggers for now, naming the field: no records step reads the object yet', () => {
-    expect(() => triggeredConfig({ triggers: [{ s3: { bucket: 'acme-landing', prefix: 'tamr/' } }] })).toThrow(/pipelines\[0\]\.triggers\[0\]\.s3: not supported yet/);
+  it('refuses an s3 trigger no records step can read, and a records step that could never read anything, naming the field', () => {
+    const base = parse(readFileSync('pipelines.yaml', 'utf8')) as { pipelines: Array<{ name: string; steps: Array<Record<string, unknown>> }> };
+    const demo = base.pipelines.find((p) => p.name === 'tamr-mastering-demo')!;
+    const withoutRecordsStep = demo.steps.filter((step) => step.kind !== 'updateRecords');
+    expect(() => triggeredConfig({ steps: withoutRecordsStep, triggers: [{ s3: { bucket: 'acme-landing', prefix: 'tamr/' } }] })).toThrow(/pipelines\[0\]\.triggers\[0\]\.s3: no step reads the object/);
+    const twoRecordsSteps = [...demo.steps.filter((step) => step.kind === 'updateRecords'), { ...demo.steps.find((step) => step.kind === 'updateRecords')!, name: 'Update second dataset', subject: 'second dataset' }, ...withoutRecordsStep];
+    expect(() => triggeredConfig({ steps: twoRecordsSteps, triggers: [{ s3: { bucket: 'acme-landing' } }] })).toThrow(/pipelines\[0\]\.triggers\[0\]\.s3: 2 records steps/);
+    const unconfigured = demo.steps.map((step) => (step.kind === 'updateRecords' ? { ...step, records: undefined } : step));
+    expect(() => triggeredConfig({ steps: unconfigured })).toThrow(/pipelines\[0\]\.steps\[0\]\.records: required unless the pipeline has triggers/);
+    expect(() => triggeredConfig({ steps: unconfigured, triggers: [{ s3: { bucket: 'acme-landing', prefix: 'tamr/' } }] })).not.toThrow();
   });
 
   it('has one rule per trigger, matching the event, targeting the run starter', () => {

@@ -23,7 +23,7 @@ const eventTrigger = z
   .strict();
 
 export const triggerSchema = z.union([
-  z.object({ s3: s3Trigger.describe('Start a run for each object created under the prefix, named after the object (not supported yet: refused until the records steps read the object).') }).strict(),
+  z.object({ s3: s3Trigger.describe('Start a run for each object created under the prefix, named after the object; the pipeline\'s one records step reads that object instead of its `records:`.') }).strict(),
   z.object({ event: eventTrigger.describe('Start a run for each EventBridge event of this source (and detail type): the event\'s `detail` is the run\'s input.') }).strict(),
 ]);
 
@@ -55,10 +55,5 @@ export function triggerProblems(pipeline: Parameters<typeof overlapPolicy>[0] & 
   if (pipeline.maxQueueMinutes !== undefined && overlapPolicy(pipeline) !== 'queue') {
     problems.push({ path: ['maxQueueMinutes'], message: 'applies only to runs that queue: set onOverlap: queue (the default when the pipeline has triggers)' });
   }
-  // The run starter names the object in the run's input, but no records step reads it from there
-  // yet: refuse rather than deploy runs that would send the configured records again.
-  pipeline.triggers.forEach((trigger, i) => {
-    if ('s3' in trigger) problems.push({ path: ['triggers', i, 's3'], message: 'not supported yet: records steps do not read the object a trigger names; use an event trigger or a schedule' });
-  });
   return problems;
 }

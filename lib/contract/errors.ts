@@ -128,6 +128,12 @@ export const ERRORS = {
     whatToDo:
       'See why the earlier run takes so long (the console lists the RUNNING executions); start this run again by hand with the input in the cause once it ends, or raise `maxQueueMinutes`.',
   },
+  RecordsNotNamed: {
+    raisedBy: 'state machine',
+    meaning:
+      "A run of a pipeline whose records step has no `records:` configured (a triggered pipeline) started without `records` in its input (the Fail state is `No records to <step>`): a run by hand or an event trigger whose detail names no object.",
+    whatToDo: 'Start the run again with the object in the input, e.g. `continuum run --input \'{"records": "s3://bucket/key.jsonl"}\'` or `aws stepfunctions start-execution --input …`, or configure `records:` for runs that name none.',
+  },
   SlotReleaseFailed: {
     raisedBy: 'state machine',
     meaning: 'The job succeeded but its tenant job slot could not be given back (DynamoDB kept failing).',
