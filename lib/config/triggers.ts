@@ -12,6 +12,10 @@ const s3Trigger = z
       .describe('The bucket files land in. It must send events to EventBridge (see the deploy guide).'),
     prefix: z.string().default('').describe('Only keys that start with this, e.g. `tamr/records/`. The records step may read only under it.'),
     suffix: z.string().optional().describe('Only keys that end with this, e.g. `.jsonl`.'),
+    create: z
+      .boolean()
+      .default(false)
+      .describe('The stack creates the bucket (encrypted, SSL only, private, versioned, kept when the stack is deleted) with EventBridge notifications on. Leave it out for an existing bucket and turn its notifications on yourself (see docs/triggers.md).'),
   })
   .strict();
 
@@ -55,5 +59,21 @@ export function triggerProblems(pipeline: Parameters<typeof overlapPolicy>[0] & 
   if (pipeline.maxQueueMinutes !== undefined && overlapPolicy(pipeline) !== 'queue') {
     problems.push({ path: ['maxQueueMinutes'], message: 'applies only to runs that queue: set onOverlap: queue (the default when the pipeline has triggers)' });
   }
+  return problems;
+}
+
+/** `create: true` on one bucket twice would make two stacks (or one stack twice) create it. */
+export function createdBucketProblems(pipelines: ReadonlyArray<{ readonly triggers: readonly Trigger[] }>): Array<{ path: Array<string | number>; message: string }> {
+  const first = new Map<string, string>();
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  pipelines.forEach((pipeline, p) =>
+    pipeline.triggers.forEach((trigger, i) => {
+      if (!('s3' in trigger) || !trigger.s3.create) return;
+      const at = `pipelines[${p}].triggers[${i}]`;
+      const earlier = first.get(trigger.s3.bucket);
+      if (earlier) problems.push({ path: ['pipelines', p, 'triggers', i, 's3', 'create'], message: `bucket '${trigger.s3.bucket}' is already created by ${earlier}; leave create out here` });
+      else first.set(trigger.s3.bucket, at);
+    }),
+  );
   return problems;
 }
