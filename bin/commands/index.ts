@@ -10,10 +10,12 @@ import { runCommand } from './run';
 import { simulateCommand } from './simulate';
 import { synthCommand } from './synth';
 import { validateCommand } from './validate';
+import { watchCommand } from './watch';
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
   runCommand,
+  watchCommand,
   historyCommand,
   validateCommand,
   synthCommand,

@@ -17,6 +17,7 @@ import { FolderWatch } from '../../lib/local/folder-watch';
 import type { RunReport } from '../../lib/local/runner';
 import type { LocalSession } from '../../lib/local/session';
 import type { HttpSimulator } from '../../lib/local/simulators/http-simulator';
+import type { TamrMasteringSimulator } from '../../lib/local/simulators/tamr-mastering';
 import { openSession, statesEntered, testConfig, until } from '../support/local-run';
 
 const PIPELINE = 'tamr-mastering-demo';
@@ -49,7 +50,7 @@ const idsSent = (sim: HttpSimulator) =>
 const startedAt = (run: RunReport) => run.history.find((e) => e.type === 'StateEntered' && e.state?.name === 'Start run')!.timestamp;
 const endedAt = (run: RunReport) => run.history.at(-1)!.timestamp;
 
-describe('continuum watch on a landing folder', { timeout: 180_000 }, () => {
+describe('continuum watch on a landing folder', { timeout: 400_000 }, () => {
   const simulators: HttpSimulator[] = [];
   const dirs: string[] = [];
   const sessions: LocalSession[] = [];
@@ -111,7 +112,23 @@ describe('continuum watch on a landing folder', { timeout: 180_000 }, () => {
     expect(statesEntered(runs[0])).not.toContain('Wait for the earlier run');
     // Each run sent its own file's records, and the simulator saw every id once.
     expect(idsSent(sim)).toEqual([['a1', 'a2'], ['b1', 'b2', 'b3'], ['c1'], ['d1', 'd2']]);
-    expect(sim.recordCount('1')).toBe(8);
+    expect((sim as TamrMasteringSimulator).recordCount('1')).toBe(8);
+  });
+
+  it('reads the file a run names in its input (run --input), and fails with RecordsNotNamed when a run names none', async () => {
+    const { session, sim, baseUrl, dir } = await setUp(24 * 60);
+    drop(dir, 'by-hand.jsonl', ['h1', 'h2']);
+    const named = await session.run(PIPELINE, { baseUrl, waitMs: 20, retryMs: 10, input: { records: join(dir, 'by-hand.jsonl') } });
+    expect(named.status).toBe('SUCCEEDED');
+    expect(statesEntered(named)).toContain('Choose records to update dataset records');
+    expect(idsSent(sim)).toEqual([['h1', 'h2']]);
+
+    const unnamed = await session.run(PIPELINE, { baseUrl, waitMs: 20, retryMs: 10, input: {} });
+    expect(unnamed.status).toBe('FAILED');
+    expect(unnamed.error).toBe('RecordsNotNamed');
+    expect(unnamed.cause).toContain('{"records": "s3://bucket/key"}');
+    expect(statesEntered(unnamed).at(-1)).toBe('No records to update dataset records');
+    expect(idsSent(sim)).toHaveLength(1);
   });
 
   it("fails a queued file's run that waits past maxQueueMinutes, naming the file", async () => {
