@@ -32,7 +32,7 @@ export const triggerSchema = z.union([
 ]);
 
 export const triggerFields = {
-  triggers: z.array(triggerSchema).default([]).describe('Start the pipeline on events, beside or instead of `schedule`: `- s3: {bucket, prefix, suffix}` or `- event: {source, detailType}`.'),
+  triggers: z.array(triggerSchema).default([]).describe('Start the pipeline on events, beside or instead of `schedule`: `- s3: {bucket, prefix, suffix, create}` (`create: true`: the stack creates the bucket with EventBridge notifications on) or `- event: {source, detailType}`; see docs/triggers.md.'),
   onOverlap: z
     .enum(['skip', 'queue'])
     .optional()
