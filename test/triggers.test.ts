@@ -61,7 +61,9 @@ describe('a triggered pipeline', () => {
     const twoRecordsSteps = [...demo.steps.filter((step) => step.kind === 'updateRecords'), { ...demo.steps.find((step) => step.kind === 'updateRecords')!, name: 'Update second dataset', subject: 'second dataset' }, ...withoutRecordsStep];
     expect(() => triggeredConfig({ steps: twoRecordsSteps, triggers: [{ s3: { bucket: 'acme-landing' } }] })).toThrow(/pipelines\[0\]\.triggers\[0\]\.s3: 2 records steps/);
     const unconfigured = demo.steps.map((step) => (step.kind === 'updateRecords' ? { ...step, records: undefined } : step));
-    expect(() => triggeredConfig({ steps: unconfigured })).toThrow(/pipelines\[0\]\.steps\[0\]\.records: required unless the pipeline has triggers/);
+    expect(() => triggeredConfig({ steps: unconfigured })).toThrow(/pipelines\[0\]\.steps\[0\]\.records: required unless the pipeline has an s3 trigger/);
+    // An event trigger's runs carry the event's detail, not an object: still required.
+    expect(() => triggeredConfig({ steps: unconfigured, ...TRIGGERS })).toThrow(/pipelines\[0\]\.steps\[0\]\.records: required unless the pipeline has an s3 trigger/);
     expect(() => triggeredConfig({ steps: unconfigured, triggers: [{ s3: { bucket: 'acme-landing', prefix: 'tamr/' } }] })).not.toThrow();
   });
 

@@ -3,7 +3,7 @@
  * object. A run may name it in its input (`records`: what an s3 trigger's run starter sets, or
  * `run --input`); otherwise the step reads its configured `records:`. Only a pipeline with exactly
  * one records step reads the input's object (with two, which one would it feed?), and its
- * `records:` may then be left out when runs are triggered.
+ * `records:` may then be left out when an s3 trigger names the object of its runs.
  */
 import type { Trigger } from './triggers';
 
@@ -59,8 +59,8 @@ export function recordsProblems(pipeline: { readonly steps?: readonly StepLike[]
     const reason =
       indexes.length > 1
         ? 'required: with several records steps a run\'s input cannot name the object, give a file or an s3:// URI'
-        : pipeline.triggers.length === 0
-          ? 'required unless the pipeline has triggers (their runs name the object): give a file or an s3:// URI'
+        : !pipeline.triggers.some((trigger) => 's3' in trigger)
+          ? "required unless the pipeline has an s3 trigger (its runs name the object; an event trigger's runs name none): give a file or an s3:// URI"
           : undefined;
     if (reason) problems.push({ path: ['steps', index, 'records'], message: reason });
   }
