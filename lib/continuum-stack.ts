@@ -86,7 +86,9 @@ export class ContinuumStack extends Stack {
     this.jobSlots =
       props.sharedJobSlots ?? (props.config.pipelines.some((p) => p.slotPool) ? new JobSlotTable(this, 'JobSlots', { pools: props.config.slotPools ?? [] }) : undefined);
     const own = props.pipelines ?? props.config.pipelines;
-    this.runStarter = own.some((p) => p.triggers.length > 0) ? new RunStarter(this, 'RunStarter') : undefined;
+    // Before the pipelines: the run starter and their trigger rules send failures to its queue.
+    this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
+    this.runStarter = own.some((p) => p.triggers.length > 0) ? new RunStarter(this, 'RunStarter', { failedDeliveries: this.failedDeliveries }) : undefined;
     const pipelines = new Map<string, Pipeline>();
     const overBudget: ConfigProblem[] = [];
     for (const pipeline of own) {
@@ -100,7 +102,6 @@ export class ContinuumStack extends Stack {
     if (overBudget.length > 0) throw new ConfigError(props.config.file, overBudget);
     this.pipelines = pipelines;
 
-    this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       failedDeliveries: this.failedDeliveries,
       stateMachineArnPrefix,

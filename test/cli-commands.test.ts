@@ -39,7 +39,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const COMMANDS = ['demo', 'run', 'history', 'validate', 'synth', 'graph', 'simulate'];
+const COMMANDS = ['demo', 'run', 'watch', 'history', 'validate', 'synth', 'graph', 'simulate'];
 
 // Each call starts Node and tsx (and most an in-process synth): seconds each, more on a busy machine.
 describe('continuum', { timeout: 180_000 }, () => {

@@ -16,10 +16,12 @@ import { startCommand } from './start';
 import { statusCommand } from './status';
 import { synthCommand } from './synth';
 import { validateCommand } from './validate';
+import { watchCommand } from './watch';
 
 export const COMMANDS: readonly Command[] = [
   demoCommand,
   runCommand,
+  watchCommand,
   historyCommand,
   validateCommand,
   synthCommand,

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { checkScheduleExpression, checkTimeZone, rateSeconds } from '../schedule';
 import { slotPoolField } from './slot-pools';
+import { recordsProblems } from './records-steps';
 import { triggerFields, triggerProblems, type Trigger } from './triggers';
 import type { ConfigProblem } from './problems';
 
@@ -232,8 +233,9 @@ export function pipelineProblems(pipeline: {
   readonly triggers: readonly Trigger[];
   readonly onOverlap?: 'skip' | 'queue';
   readonly maxQueueMinutes?: number;
+  readonly steps?: ReadonlyArray<{ readonly kind: string; readonly records?: string }>;
 }): PipelineProblem[] {
-  const problems: PipelineProblem[] = [...triggerProblems(pipeline)];
+  const problems: PipelineProblem[] = [...triggerProblems(pipeline), ...recordsProblems(pipeline)];
   const schedule = pipeline.schedule ? scheduleFrequencyProblem(pipeline.schedule.expression, pipeline.polling.timeoutMinutes) : undefined;
   if (schedule) problems.push({ path: ['schedule', 'expression'], message: schedule });
   if (typeof pipeline.baseUrl === 'string' && !isHttpUrl(pipeline.baseUrl)) {

@@ -131,7 +131,7 @@ function stateNameProblems(pipeline: PipelineConfig, pipelineIndex: number): Con
 /** Local record files are relative to the config file; S3 URIs are left alone. */
 function resolveLocalPaths(pipeline: PipelineConfig, baseDir: string): PipelineConfig {
   const steps = pipeline.steps.map((step) =>
-    'records' in step && !step.records.startsWith('s3://') && !isAbsolute(step.records)
+    'records' in step && step.records !== undefined && !step.records.startsWith('s3://') && !isAbsolute(step.records)
       ? { ...step, records: resolve(baseDir, step.records) }
       : step,
   );

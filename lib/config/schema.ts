@@ -9,6 +9,7 @@ import { tamrCloudPipelineSchema } from '../providers/tamr-cloud/config';
 import { tamrMasteringPipelineSchema } from '../providers/tamr-mastering/config';
 import { pipelineProblems } from './common';
 import { slotPoolProblems, slotPoolsSchema } from './slot-pools';
+import { createdBucketProblems } from './triggers';
 import { repeats } from './problems';
 
 const systemSchemas = [tamrMasteringPipelineSchema, tamrCloudPipelineSchema, crossingMindsPipelineSchema, boomiHubPipelineSchema] as const;
@@ -44,6 +45,7 @@ export const pipelinesFileSchema = z
         ctx.addIssue({ code: 'custom', path: ['pipelines', index, ...problem.path], message: problem.message });
       }
     });
+    for (const problem of createdBucketProblems(file.pipelines)) ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
     for (const problem of slotPoolProblems(file)) ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
   });
 

@@ -12,6 +12,10 @@ const s3Trigger = z
       .describe('The bucket files land in. It must send events to EventBridge (see the deploy guide).'),
     prefix: z.string().default('').describe('Only keys that start with this, e.g. `tamr/records/`. The records step may read only under it.'),
     suffix: z.string().optional().describe('Only keys that end with this, e.g. `.jsonl`.'),
+    create: z
+      .boolean()
+      .default(false)
+      .describe('The stack creates the bucket (encrypted, SSL only, private, versioned, kept when the stack is deleted) with EventBridge notifications on. Leave it out for an existing bucket and turn its notifications on yourself (see docs/triggers.md).'),
   })
   .strict();
 
@@ -23,12 +27,12 @@ const eventTrigger = z
   .strict();
 
 export const triggerSchema = z.union([
-  z.object({ s3: s3Trigger.describe('Start a run for each object created under the prefix, named after the object (not supported yet: refused until the records steps read the object).') }).strict(),
+  z.object({ s3: s3Trigger.describe('Start a run for each object created under the prefix, named after the object; the pipeline\'s one records step reads that object instead of its `records:`.') }).strict(),
   z.object({ event: eventTrigger.describe('Start a run for each EventBridge event of this source (and detail type): the event\'s `detail` is the run\'s input.') }).strict(),
 ]);
 
 export const triggerFields = {
-  triggers: z.array(triggerSchema).default([]).describe('Start the pipeline on events, beside or instead of `schedule`: `- s3: {bucket, prefix, suffix}` or `- event: {source, detailType}`.'),
+  triggers: z.array(triggerSchema).default([]).describe('Start the pipeline on events, beside or instead of `schedule`: `- s3: {bucket, prefix, suffix, create}` (`create: true`: the stack creates the bucket with EventBridge notifications on) or `- event: {source, detailType}`; see docs/triggers.md.'),
   onOverlap: z
     .enum(['skip', 'queue'])
     .optional()
@@ -55,10 +59,21 @@ export function triggerProblems(pipeline: Parameters<typeof overlapPolicy>[0] & 
   if (pipeline.maxQueueMinutes !== undefined && overlapPolicy(pipeline) !== 'queue') {
     problems.push({ path: ['maxQueueMinutes'], message: 'applies only to runs that queue: set onOverlap: queue (the default when the pipeline has triggers)' });
   }
-  // The run starter names the object in the run's input, but no records step reads it from there
-  // yet: refuse rather than deploy runs that would send the configured records again.
-  pipeline.triggers.forEach((trigger, i) => {
-    if ('s3' in trigger) problems.push({ path: ['triggers', i, 's3'], message: 'not supported yet: records steps do not read the object a trigger names; use an event trigger or a schedule' });
-  });
+  return problems;
+}
+
+/** `create: true` on one bucket twice would make two stacks (or one stack twice) create it. */
+export function createdBucketProblems(pipelines: ReadonlyArray<{ readonly triggers: readonly Trigger[] }>): Array<{ path: Array<string | number>; message: string }> {
+  const first = new Map<string, string>();
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  pipelines.forEach((pipeline, p) =>
+    pipeline.triggers.forEach((trigger, i) => {
+      if (!('s3' in trigger) || !trigger.s3.create) return;
+      const at = `pipelines[${p}].triggers[${i}]`;
+      const earlier = first.get(trigger.s3.bucket);
+      if (earlier) problems.push({ path: ['pipelines', p, 'triggers', i, 's3', 'create'], message: `bucket '${trigger.s3.bucket}' is already created by ${earlier}; leave create out here` });
+      else first.set(trigger.s3.bucket, at);
+    }),
+  );
   return problems;
 }

@@ -1,6 +1,6 @@
 /**
- * Where the stack's event-driven functions' failures go: the execution cleanup and the run
- * metrics are invoked by EventBridge rules, asynchronously. Without a destination, an event whose
+ * Where the stack's event-driven functions' failures go: the execution cleanup, the run metrics
+ * and the run starter (triggers) are invoked by EventBridge rules, asynchronously. Without a destination, an event whose
  * invocation kept failing (Lambda retries twice) or that EventBridge could not deliver at all is
  * dropped: remote jobs and tenant slots leak, and nobody is told.
  *
@@ -38,7 +38,7 @@ export class FailedDeliveries extends Construct {
     });
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ) of the execution cleanup and run metrics.',
+      reason: 'This queue is itself the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ) of the execution cleanup, the run metrics and the run starter.',
     });
   }
 
@@ -61,8 +61,8 @@ export class FailedDeliveries extends Construct {
       const alarm = new cloudwatch.Alarm(this, part > 1 ? `Waiting${part}` : 'Waiting', {
         alarmName,
         alarmDescription:
-          `Continuum ${stack.stackName}: the execution cleanup or the run metrics failed on an event, which is kept in ${this.queue.queueName} ` +
-          '(remote jobs or tenant slots may have been left behind)',
+          `Continuum ${stack.stackName}: the execution cleanup, the run metrics or the run starter failed on an event, which is kept in ${this.queue.queueName} ` +
+          '(remote jobs or tenant slots may have been left behind, or a triggered run not started)',
         metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
         threshold: 1,
         evaluationPeriods: 1,

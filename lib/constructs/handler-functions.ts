@@ -141,6 +141,14 @@ export class HandlerFunctions extends Construct {
       this.s3Reads.set(fn, statement);
     }
     if (!statement.resources.includes(arn)) statement.addResources(arn);
+    const keys = /^s3:\/\/([^/]+)\/(.*[/*])$/.exec(uri);
+    if (keys && fn.role) {
+      const pattern = `${keys[1]}/${keys[2].endsWith('/') ? `${keys[2]}*` : keys[2]}`;
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${pattern}]`,
+        reason: 'Objects under one prefix (an s3 trigger\'s, or a records: URI ending in /): the keys are the files that land there, unknown at deploy time; GetObject only.',
+      });
+    }
   }
 
 }

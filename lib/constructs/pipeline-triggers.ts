@@ -15,19 +15,30 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Trigger } from '../config/triggers';
+import type { FailedDeliveries } from './failed-deliveries';
 import { bundledFunction } from './handler-functions';
+import { LandingBucket } from './landing-bucket';
+
+export interface RunStarterProps {
+  /** Where the starter's failed invocations and the events its rules could not deliver go (alarmed). */
+  readonly failedDeliveries: FailedDeliveries;
+}
 
 /** The stack's one function that starts triggered runs. */
 export class RunStarter extends Construct {
   readonly function: NodejsFunction;
+  readonly failedDeliveries: FailedDeliveries;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: RunStarterProps) {
     super(scope, id);
+    this.failedDeliveries = props.failedDeliveries;
     this.function = bundledFunction(this, 'StartRun', {
       description: 'Continuum: starts a pipeline run for each trigger event, named after the event so a duplicate delivery starts nothing',
       entry: fileURLToPath(new URL('../../lambdas/triggers/start-run.ts', import.meta.url)),
       timeout: Duration.seconds(30),
     });
+    // A start that keeps failing (throttled, permission missing) must not drop the file's run silently.
+    props.failedDeliveries.catchFailuresOf(this.function, { retryAttempts: 2 });
   }
 }
 
@@ -40,11 +51,16 @@ export interface PipelineTriggersProps {
 
 export class PipelineTriggers extends Construct {
   readonly rules: readonly events.Rule[];
+  /** The buckets its s3 triggers asked the stack to create (`create: true`). */
+  readonly buckets: readonly LandingBucket[];
 
   constructor(scope: Construct, id: string, props: PipelineTriggersProps) {
     super(scope, id);
     if (props.triggers.length === 0) throw new Error(`PipelineTriggers '${props.pipelineName}': no triggers`);
     props.stateMachine.grantStartExecution(props.starter.function);
+    this.buckets = props.triggers.flatMap((trigger, i) =>
+      's3' in trigger && trigger.s3.create ? [new LandingBucket(this, `Bucket${i + 1}`, { bucketName: trigger.s3.bucket, pipelineName: props.pipelineName })] : [],
+    );
     this.rules = props.triggers.map(
       (trigger, i) =>
         new events.Rule(this, `Trigger${i + 1}`, {
@@ -55,6 +71,7 @@ export class PipelineTriggers extends Construct {
               event: events.RuleTargetInput.fromObject({ stateMachineArn: props.stateMachine.stateMachineArn, pipeline: props.pipelineName, event: events.EventField.fromPath('$') }),
               retryAttempts: 8,
               maxEventAge: Duration.hours(6),
+              deadLetterQueue: props.starter.failedDeliveries.queue,
             }),
           ],
         }),

@@ -41,7 +41,7 @@ export class RecordInputs extends Construct {
   /** The pipeline as deployed: each local `records:` file replaced by its asset's `s3://` URI. */
   deployable(pipeline: PipelineConfig): PipelineConfig {
     const steps = pipeline.steps.map((step, stepIndex) => {
-      if (!('records' in step) || step.records.startsWith('s3://')) return step;
+      if (!('records' in step) || step.records === undefined || step.records.startsWith('s3://')) return step;
       return { ...step, records: this.upload(step.records, pipeline, stepIndex).uri };
     });
     return { ...pipeline, steps } as PipelineConfig;
@@ -69,7 +69,10 @@ export class RecordInputs extends Construct {
   }
 }
 
-/** The ARN granting s3:GetObject on what `uri` names: one object, or `<prefix>*` for a URI ending in '/'. */
+/**
+ * The ARN granting s3:GetObject on what `uri` names: one object, or the keys under a prefix for a
+ * URI ending in '/' or '*' (`s3://bucket/prefix*`: an s3 trigger's objects).
+ */
 export function s3ObjectArn(scope: Construct, uri: string): string | undefined {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!match) return undefined;

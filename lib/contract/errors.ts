@@ -134,6 +134,12 @@ export const ERRORS = {
       "The execution input's `fromStep` names no step of the pipeline (the Fail state is `Unknown first step`); no step ran. The cause lists the step titles. `continuum run` and `start` refuse such an input before anything starts.",
     whatToDo: 'Start the run again with `fromStep` set to one of the titles in the cause (as `continuum history` and the console show them), or without it to run every step.',
   },
+  RecordsNotNamed: {
+    raisedBy: 'state machine',
+    meaning:
+      "A run of a pipeline whose records step has no `records:` configured (a triggered pipeline) started without `records` in its input (the Fail state is `No records to <step>`): a run by hand or an event trigger whose detail names no object.",
+    whatToDo: 'Start the run again with the object in the input, e.g. `continuum run --input \'{"records": "s3://bucket/key.jsonl"}\'` or `aws stepfunctions start-execution --input …`, or configure `records:` for runs that name none.',
+  },
   SlotReleaseFailed: {
     raisedBy: 'state machine',
     meaning: 'The job succeeded but its tenant job slot could not be given back (DynamoDB kept failing).',

@@ -33,6 +33,10 @@ export interface JobStateNames {
   readonly lostSubmitWait?: string;
   readonly findLostSubmit?: string;
   readonly attachedLostSubmit?: string;
+  /** fromInput: the Choice on the run's input field, the Pass that puts the configured value there, or the Fail when there is none. */
+  readonly chooseInput?: string;
+  readonly configuredInput?: string;
+  readonly inputMissing?: string;
 }
 
 export type StateRole = keyof JobStateNames;

@@ -95,6 +95,8 @@ export interface LocalRunOptions {
   /** Replaces the pipeline's base URL (e.g. a simulator's). */
   readonly baseUrl?: string;
   readonly input?: Record<string, unknown>;
+  /** The execution's name, e.g. derived from the file it reads (`continuum watch`). @default `local-<uuid>` */
+  readonly executionName?: string;
   /** Milliseconds every Wait state pauses instead of its real seconds. */
   readonly waitMs?: number;
   /** Milliseconds before every retry instead of the Retry rule's interval. */
@@ -157,7 +159,7 @@ type HandlerModule = { createHandler: (env?: HandlerEnvironment) => LocalHandler
 export function startLocalExecution(options: LocalRunOptions): RunningExecution {
   const { pipeline } = options;
   const registry = options.registry ?? defaultRegistry;
-  const executionName = `local-${randomUUID()}`;
+  const executionName = options.executionName ?? `local-${randomUUID()}`;
   const executionArn = `${pipeline.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
   const input = options.input ?? {};
   const logs: string[] = [];

@@ -82,6 +82,23 @@ interface JobBase {
    * @default TransientApiError is retried like any call
    */
   readonly lostSubmit?: LostSubmit;
+  /**
+   * A submit payload field the run's input may set: the object a records step reads
+   * (lib/config/records-steps.ts). A Choice looks for the input field; without it a Pass puts
+   * `configured` there, or, with nothing configured, the run fails with `RecordsNotNamed`.
+   * @default the submit's payload is static
+   */
+  readonly fromInput?: FromInput;
+}
+
+/** Where the submit's `payloadField` comes from (see JobBase.fromInput). */
+export interface FromInput {
+  /** The execution input field, e.g. `records`; the submit reads it at `$.<inputField>`. */
+  readonly inputField: string;
+  /** The submit payload field it fills. */
+  readonly payloadField: string;
+  /** What runs whose input lacks the field use. @default none: such a run fails */
+  readonly configured?: string;
 }
 
 /** A synchronous API: the submit answer is final, anything but `succeeded` fails the step. */
@@ -133,6 +150,11 @@ export function jobSpecProblems(job: JobSpec): string[] {
     if (items.length === 0) at('forEach.items', 'must list at least one item');
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) at('forEach.maxConcurrency', `must be a whole number of at least 1, not ${maxConcurrency}`);
     if (payloadField === '') at('forEach.payloadField', 'must name a payload field');
+  }
+  if (job.fromInput) {
+    if (job.forEach) at('fromInput', 'cannot combine with forEach: a fan-out item sees only its item, not the run\'s input');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(job.fromInput.inputField)) at('fromInput.inputField', `'${job.fromInput.inputField}' is not a field name`);
+    if (Object.hasOwn(job.submit.payload, job.fromInput.payloadField)) at('fromInput.payloadField', `'${job.fromInput.payloadField}' is also in the static payload`);
   }
   if (job.runIf && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(job.runIf.inputFlag)) at('runIf.inputFlag', `'${job.runIf.inputFlag}' is not a field name`);
   if (typeof job.existingJob?.trigger === 'object' && job.existingJob.trigger.submitError === '') at('existingJob.trigger.submitError', 'must name an error');

@@ -1,7 +1,7 @@
 /**
  * The one job every system runs, composed from one file per feature:
  *
- *   [run-if] ─► [existing-job] ─► [slot acquire] ─► <title> (submit-task) ─► <Subject> status
+ *   [run-if] ─► [from-input] ─► [existing-job] ─► [slot acquire] ─► <title> (submit-task) ─► <Subject> status
  *                                                     └─ [lost-submit]          ├─ [report]
  *                                                                               ├─ succeeded ─► <Subject> done
  *                                                                               ├─ failed ────► <Subject> failed
@@ -19,6 +19,7 @@ import { isPolled, jobSpecProblems } from '../../providers/job-spec';
 import { JobSlot, slotWaitBudget } from '../job-slots';
 import { existingJobCheck } from './existing-job';
 import { fanOut } from './fan-out';
+import { fromInputChoice } from './from-input';
 import { JobContext, type JobPollerProps } from './job-context';
 import { JobEnds } from './job-ends';
 import { lostSubmitRecovery } from './lost-submit';
@@ -92,6 +93,11 @@ export class JobPoller extends sfn.StateMachineFragment {
     if (job.lostSubmit) names = { ...names, ...lostSubmitRecovery(ctx, job.lostSubmit, ends, submit, outcome) };
     submit.seal();
 
+    if (job.fromInput) {
+      const { choose, names: inputNames } = fromInputChoice(ctx, job.fromInput, entry);
+      entry = choose;
+      names = { ...names, ...inputNames };
+    }
     if (job.runIf) {
       const { decide, skip } = runIf(ctx, job.runIf.inputFlag, entry);
       entry = decide;

@@ -4,9 +4,10 @@
  * failed". Step Functions applies catchers in order, so the named errors must come before the
  * catch-all: the registry enforces that instead of a comment asking for it.
  */
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { InFlightCleanup } from '../../contract/stop';
+import { fromInputPath } from './from-input';
 import { JOB_PATH, jobSelector, type JobContext } from './job-context';
 import type { JobEnds } from './job-ends';
 
@@ -23,6 +24,12 @@ function inFlightCleanup(ctx: JobContext): { inFlightCleanup?: InFlightCleanup }
   return { inFlightCleanup: { JobKey: job.key, Find: { FunctionName: ctx.props.functionFor(find).functionArn, Payload: { ...find.payload } }, Stop: ctx.stopDescriptor } };
 }
 
+/** `fromInput`: the field the run's input (or the configured fallback) put in the state data. */
+function fromInputPayload(ctx: JobContext): Record<string, string> {
+  const spec = ctx.job.fromInput;
+  return spec ? { [spec.payloadField]: sfn.JsonPath.stringAt(fromInputPath(spec)) } : {};
+}
+
 export class SubmitTask {
   readonly task: tasks.LambdaInvoke;
   private sealed = false;
@@ -37,7 +44,7 @@ export class SubmitTask {
       resultPath: JOB_PATH,
       // With lostSubmit, a transient failure is not retried blindly: the job may exist (lost-submit.ts).
       retryTransient: job.lostSubmit === undefined,
-      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx) },
+      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx), ...fromInputPayload(ctx) },
     });
   }
 

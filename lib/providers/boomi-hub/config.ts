@@ -24,8 +24,9 @@ export const boomiHubSteps = {
         .string()
         .min(1)
         .describe(
-          'One batch in the Hub\'s XML format (a `<batch src="…">` root naming the contributing source, one element per entity): `s3://bucket/key.xml` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`).',
-        ),
+          'One batch in the Hub\'s XML format (a `<batch src="…">` root naming the contributing source, one element per entity): `s3://bucket/key.xml` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`). A run whose input names `records` (an s3 trigger\'s object, `run --input`) reads that instead; optional when the pipeline has an s3 trigger.',
+        )
+        .optional(),
       /**
        * Fraction (0..1) of the batch's entities that may end quarantined (or errored) while the step
        * still succeeds, with warnings and the quarantine report in its output. Above it the step fails.

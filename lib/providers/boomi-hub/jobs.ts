@@ -4,6 +4,7 @@
  * report once so the quarantine policy can decide with the reasons in hand.
  */
 import { handlerRef, stepDisplay, uniqueKeys, type JobSpec, type JsonValue } from '../job-spec';
+import { recordsSubmit } from '../records-submit';
 import type { BoomiHubPipeline, BoomiHubStep } from './config';
 
 const handlers = {
@@ -31,11 +32,7 @@ export function boomiHubJobs(pipeline: BoomiHubPipeline): JobSpec[] {
       key: keys[index],
       title,
       subject,
-      submit: {
-        handler: handlers.updateGoldenRecords,
-        payload: { ...target, records: step.records },
-        readsS3: step.records.startsWith('s3://') ? [step.records] : [],
-      },
+      ...recordsSubmit(pipeline, handlers.updateGoldenRecords, target, step.records),
       status: { handler: handlers.getBatchStatus, payload: batch },
       report: {
         handler: handlers.getQuarantineReport,

@@ -17,7 +17,8 @@ export const tamrMasteringSteps = {
       records: z
         .string()
         .min(1)
-        .describe('JSON Lines file of records: `s3://bucket/key.jsonl` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`).'),
+        .optional()
+        .describe('JSON Lines file of records: `s3://bucket/key.jsonl` (only that object is granted), or a local path relative to the config file (read as is locally, uploaded as a CDK asset by `cdk deploy`). A run whose input names `records` (an s3 trigger\'s object, `run --input`) reads that instead; optional when the pipeline has an s3 trigger.'),
       recordIdField: z.string().min(1).default('id').describe("Field of each JSON line used as Tamr's `recordId`."),
       ...stepDisplayShape,
     })

@@ -3,6 +3,7 @@
  * `GET /v1/operations/{id}`; `updateRecords` is synchronous.
  */
 import { handlerRef, stepDisplay, uniqueKeys, type JobSpec } from '../job-spec';
+import { recordsSubmit } from '../records-submit';
 import type { TamrMasteringPipeline, TamrMasteringStep } from './config';
 
 const handlers = {
@@ -30,14 +31,7 @@ export function tamrMasteringJobs(pipeline: TamrMasteringPipeline): JobSpec[] {
     const display = { key: keys[index], ...stepDisplay(step, DISPLAY[step.kind]) };
     switch (step.kind) {
       case 'updateRecords':
-        return {
-          ...display,
-          submit: {
-            handler: handlers.updateRecords,
-            payload: { datasetId: step.datasetId, records: step.records, recordIdField: step.recordIdField },
-            readsS3: step.records.startsWith('s3://') ? [step.records] : [],
-          },
-        };
+        return { ...display, ...recordsSubmit(pipeline, handlers.updateRecords, { datasetId: step.datasetId, recordIdField: step.recordIdField }, step.records) };
       case 'populateRecipe':
         return {
           ...display,
