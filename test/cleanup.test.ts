@@ -137,7 +137,7 @@ describe('the deployed cleaner', () => {
         [FIND, { kind: 'load', sourceId: 'src_b', createdAfter: { time: started.toISOString(), allowanceSeconds: 0 } }],
         [STOP.FunctionName, { kind: 'load', sourceId: 'src_b', jobId: 'job_b' }],
       ]);
-      expect(result).toEqual({ executionArn: arn, stopped: ['job_b'], failed: [] });
+      expect(result).toEqual({ executionArn: arn, stopped: ['job_b'], failed: [], stoppedInFlight: [{ jobKey: 'load', item: 'src_b', jobId: 'job_b' }] });
       expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toMatchObject({ statusFilter: 'RUNNING' });
     });
 

@@ -14,10 +14,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
+import type { FunctionInvoker, StepFunctionsReader } from '../shared/clients';
 import { Logger } from '../shared/logger';
 import { releaseExecutionSlots } from './job-slots';
 import { readExecutionHistory, type ExecutionStatusChange } from '../shared/execution-history';
-import { inFlightSubmits, knownJobIds, stopInFlightJobs } from './in-flight-jobs';
+import { inFlightSubmits, knownJobIds, stopInFlightJobs, type InFlightJob } from './in-flight-jobs';
 import { unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
 
 export interface CleanupResult {
@@ -26,6 +27,8 @@ export interface CleanupResult {
   readonly failed: Array<{ jobId: string; error: string }>;
   /** Tenant job slots released (holder ids), when the stack has slot pools. */
   readonly releasedSlots?: string[];
+  /** Those of `stopped` whose submit was in flight, with their job key and Map item (when there are any). */
+  readonly stoppedInFlight?: InFlightJob[];
 }
 
 /** Where the slot pools live (from the function's environment). */
@@ -35,7 +38,14 @@ export interface SlotTableEnvironment {
   readonly JOB_SLOT_POOLS?: string;
 }
 
-export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient; dynamodb?: DynamoDBClient } = {}, env: SlotTableEnvironment = process.env) {
+/** What the cleaner calls; each defaults to the SDK client (the local runner passes its own). */
+export interface CleanupClients {
+  readonly sfn?: StepFunctionsReader;
+  readonly lambda?: FunctionInvoker;
+  readonly dynamodb?: DynamoDBClient;
+}
+
+export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env) {
   const sfn = clients.sfn ?? new SFNClient({});
   const lambda = clients.lambda ?? new LambdaClient({});
   const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
@@ -73,7 +83,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
     const states = history.states.map((state) => state.data);
     const jobs = unfinishedJobs(states);
     logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
-    const result: CleanupResult = { executionArn, stopped: [], failed: [] };
+    const result: { -readonly [K in keyof CleanupResult]: CleanupResult[K] } = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {
       const error = await stop(lambda, job);
       if (error) {
@@ -93,6 +103,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
         const inFlight = await stopInFlightJobs(submits, knownJobIds(states), history.startedAt, (name, payload) => invokeOrThrow(lambda, name, payload));
         if (inFlight.stopped.length > 0) logger.info('stopped jobs whose submit was in flight', { executionArn, stopped: inFlight.stopped });
         result.stopped.push(...inFlight.stopped.map((job) => job.jobId));
+        if (inFlight.stopped.length > 0) result.stoppedInFlight = inFlight.stopped;
         result.failed.push(...inFlight.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })));
       }
     }
@@ -102,7 +113,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
 }
 
 /** Invoke one stop function; the error text when it failed. */
-async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | undefined> {
+async function stop(lambda: FunctionInvoker, job: UnfinishedJob): Promise<string | undefined> {
   try {
     const answer = await lambda.send(
       new InvokeCommand({ FunctionName: job.FunctionName, Payload: new TextEncoder().encode(JSON.stringify(job.Payload)) }),
@@ -116,7 +127,7 @@ async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | 
 }
 
 /** Invoke a function and answer its result; a function error throws. */
-async function invokeOrThrow(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {
+async function invokeOrThrow(lambda: FunctionInvoker, functionName: string, payload: unknown): Promise<unknown> {
   const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
   const body = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
   if (answer.FunctionError) throw Object.assign(new Error(body.slice(0, 500)), { name: answer.FunctionError });
