@@ -11,11 +11,14 @@ import type { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent as AwsHistoryEvent } from '@aws-sdk/client-sfn';
 import { createHandler as createCleaner } from '../../lambdas/cleanup/stop-unfinished-jobs';
-import type { InFlightJob } from '../../lambdas/cleanup/in-flight-jobs';
+import { inFlightSubmits, type InFlightJob } from '../../lambdas/cleanup/in-flight-jobs';
+import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
+import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
 import { createHandler as createRunMetrics } from '../../lambdas/metrics/publish-run-metrics';
 import type { FunctionInvoker, MetricPublisher, StepFunctionsReader } from '../../lambdas/shared/clients';
 import { localDynamoDbClient } from './dynamodb';
-import type { CleanupReport, ExecutionRegistry, ExecutionStatus, MetricDatum } from './runner';
+import type { TaskCall } from './execution-history';
+import type { CleanupReport, ExecutionRegistry, ExecutionStatus, HistoryEvent, MetricDatum } from './runner';
 import type { SynthesizedPipeline } from './synthesized';
 
 /** Invokes a function of the template in-process; a failure throws an Error named by its errorType, its message the `{errorType, errorMessage}` JSON. */
@@ -58,6 +61,22 @@ export async function cleanUpEarlyEnd(run: EndedExecution): Promise<LocalCleanup
     const reason = `${(error as Error).name}: ${(error as Error).message}`;
     return { stopped: [], failed: [{ jobId: '?', error: reason }], stoppedInFlight: [], ...slotReport([], slots ? [{ holder: `${slots.pool}/${run.executionArn}#*`, error: reason }] : []) };
   }
+}
+
+/**
+ * The remote jobs a run may have left running so far, for a person to stop by hand when the
+ * cleanup cannot finish (a second Ctrl-C): each job the history saw running whose stop was not
+ * acknowledged, and each submit still without a usable answer (its job's id is not known).
+ */
+export function jobsThatMayRun(history: readonly HistoryEvent[], tasks: readonly TaskCall[], stopped: ReadonlySet<string>): string[] {
+  const states = history.flatMap((e) => (e.type === 'StateEntered' ? [e.state?.input] : e.type === 'StateExited' ? [e.state?.output] : []));
+  const running = unfinishedJobs(states)
+    .map((job) => job.jobId)
+    .filter((id) => !stopped.has(id));
+  const transient = RETRYABLE_ERRORS.transient as readonly string[];
+  const unanswered = tasks.filter((task) => !task.answer || ('error' in task.answer && transient.includes(task.answer.error))).map((task) => task.parameters);
+  const submits = inFlightSubmits(unanswered).map(({ cleanup, item }) => `${cleanup.JobKey}${item !== undefined ? ` [${String(item)}]` : ''}: submitted, job id not known yet`);
+  return [...running, ...submits];
 }
 
 /** Run the deployed run-metrics function on a successful execution; the data it put. */

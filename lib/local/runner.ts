@@ -14,7 +14,7 @@ import type { InFlightJob } from '../../lambdas/cleanup/in-flight-jobs';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { stateRoles, type StateRole } from '../contract/state-roles';
 import { dynamoDbAction, dynamoDbTask } from './dynamodb';
-import { cleanUpEarlyEnd, publishRunMetrics, type EndedExecution } from './end-of-run';
+import { cleanUpEarlyEnd, jobsThatMayRun, publishRunMetrics, type EndedExecution } from './end-of-run';
 import { awsExecutionHistory, type TaskCall } from './execution-history';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -137,6 +137,8 @@ export interface RunningExecution {
   readonly done: Promise<RunReport>;
   /** Abort, like StopExecution: no further state runs. */
   abort(): void;
+  /** Remote jobs that may be running now (ids, or the step of a submit not yet answered): see jobsThatMayRun. */
+  jobsMayStillRun(): string[];
 }
 
 const defaultRegistry = new ExecutionRegistry();
@@ -161,7 +163,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, tasks } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, tasks, stopsAcknowledged } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
   const definition = structuredClone(pipeline.definition);
   // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
@@ -197,6 +199,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
       lifecycle.ended = true;
       execution.abort();
     },
+    jobsMayStillRun: () => jobsThatMayRun(history, tasks, stopsAcknowledged),
     done: undefined as unknown as Promise<RunReport>,
   };
   const history: HistoryEvent[] = [];
@@ -287,13 +290,18 @@ function taskBindings(
   // Handlers still running when the execution ends (the other iterations of a Map after one
   // failed) go on logging: the run waits for them, so their lines stay in its log, never on stdout.
   const invocations = new Set<Promise<unknown>>();
+  // Jobs whose stop call (made by the cleanup, after the end) answered: no longer running.
+  const stopsAcknowledged = new Set<string>();
   const handlerCalls = { settled: () => Promise.allSettled([...invocations]) };
   const invokeFunction = (functionArn: string, payload: unknown): Promise<unknown> => {
     counters.lambdaInvocations += 1;
     const call = (async () => {
       const handler = await handlerFor(functionArn);
       try {
-        return await handler(structuredClone(payload), lambdaContext(functionArn));
+        const result = await handler(structuredClone(payload), lambdaContext(functionArn));
+        const jobId = (payload as { jobId?: unknown } | null)?.jobId;
+        if (lifecycle.ended && typeof jobId === 'string') stopsAcknowledged.add(jobId);
+        return result;
       } catch (error) {
         throw asLambdaError(error);
       }
@@ -367,7 +375,7 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, tasks };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, tasks, stopsAcknowledged };
 }
 
 /**
