@@ -15,6 +15,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { FunctionInvoker, StepFunctionsReader } from '../shared/clients';
+import { RETRYABLE_ERRORS } from '../shared/errors';
 import { Logger } from '../shared/logger';
 import { releaseExecutionSlots } from './job-slots';
 import { readExecutionHistory, type ExecutionStatusChange } from '../shared/execution-history';
@@ -45,9 +46,19 @@ export interface CleanupClients {
   readonly dynamodb?: DynamoDBClient;
 }
 
-export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env) {
+/** How the cleaner retries a stop or look the API answered with a transient error or a 429. */
+export interface CleanupRetry {
+  /** Calls per stop or look, the first included. @default 4 */
+  readonly attempts?: number;
+  /** Milliseconds before the first retry, doubled for each next one. @default 1000 */
+  readonly delayMs?: number;
+}
+
+export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env, retry: CleanupRetry = {}) {
   const sfn = clients.sfn ?? new SFNClient({});
-  const lambda = clients.lambda ?? new LambdaClient({});
+  // A stop or look that meets a 502 or a reset would otherwise leave its job running for good
+  // (found by the chaos runs, #14): the cleaner tries again, bounded well inside its 5 minutes.
+  const lambda = retryingTransientErrors(clients.lambda ?? new LambdaClient({}), retry.attempts ?? 4, retry.delayMs ?? 1000);
   const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
   const slotTable = env.JOB_SLOTS_TABLE;
   const slotPools = (env.JOB_SLOT_POOLS ?? '').split(',').filter(Boolean);
@@ -109,6 +120,29 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
     }
     if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
     return result;
+  }
+}
+
+/** Errors of a function answer that another call may not meet (the handlers' retryable names). */
+const RETRYABLE = new Set<string>([...RETRYABLE_ERRORS.transient, ...RETRYABLE_ERRORS.rateLimited, ...RETRYABLE_ERRORS.tokenExpired]);
+
+function retryingTransientErrors(lambda: FunctionInvoker, attempts: number, delayMs: number): FunctionInvoker {
+  return {
+    send: async (command: InvokeCommand) => {
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await lambda.send(command);
+        if (!answer.FunctionError || attempt >= attempts || !RETRYABLE.has(errorTypeOf(answer.Payload))) return answer;
+        await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
+      }
+    },
+  };
+}
+
+function errorTypeOf(payload: Uint8Array | undefined): string {
+  try {
+    return String((JSON.parse(new TextDecoder().decode(payload)) as { errorType?: unknown }).errorType ?? '');
+  } catch {
+    return '';
   }
 }
 

@@ -51,6 +51,8 @@ export async function cleanUpEarlyEnd(run: EndedExecution): Promise<LocalCleanup
       ...(slots && run.dynamoDbEndpoint ? { dynamodb: localDynamoDbClient(run.dynamoDbEndpoint, { sdkRetries: true }) } : {}),
     },
     slots && !missingTable ? { JOB_SLOTS_TABLE: slots.tableName, JOB_SLOT_POOLS: slots.pool } : {},
+    // The deployed retries, without their seconds of waiting (as retryMs shortens the state machine's).
+    { delayMs: 10 },
   );
   try {
     const result = await cleaner(statusChange(run));
