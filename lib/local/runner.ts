@@ -165,13 +165,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   const lifecycle = { ended: false };
   const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, tasks, stopsAcknowledged } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
-  const definition = structuredClone(pipeline.definition);
-  // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
-  // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
-  if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    validationOptions: { checkPaths: true, checkArn: true },
-  });
+  const machine = stateMachineOf(pipeline);
   const startDate = Date.now();
   registry.add(pipeline.stateMachineArn, executionArn, startDate);
   const restoreSink = captureLogs(logs);
@@ -252,6 +246,22 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     return { ...report, cleanup, metrics };
   })();
   return running;
+}
+
+// Validating a definition (paths, ARNs) takes most of a second for a large one: once per
+// pipeline, not per execution (a StateMachine runs any number of executions).
+const machines = new WeakMap<SynthesizedPipeline, StateMachine>();
+function stateMachineOf(pipeline: SynthesizedPipeline): StateMachine {
+  let machine = machines.get(pipeline);
+  if (!machine) {
+    const definition = structuredClone(pipeline.definition);
+    // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
+    // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
+    if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
+    machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkPaths: true, checkArn: true } });
+    machines.set(pipeline, machine);
+  }
+  return machine;
 }
 
 /** Run to the end. */
