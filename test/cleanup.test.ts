@@ -104,6 +104,35 @@ describe('the deployed cleaner', () => {
     ]);
   });
 
+  it('calls a stop again when it met a transient error or a 429, up to 4 calls; a refusal of another kind is not repeated', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-3';
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j1', 'running')) } },
+        { type: 'TaskStateExited', id: 2, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j2', 'running')) } },
+        { type: 'TaskStateExited', id: 3, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j3', 'running')) } },
+      ],
+    });
+    const failure = (errorType: string) => ({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType, errorMessage: 'x' })) as never });
+    const payload = (jobId: string) => new TextEncoder().encode(JSON.stringify({ kind: 'load', jobId }));
+    lambda
+      .on(InvokeCommand, { Payload: payload('j1') })
+      .resolvesOnce(failure('TransientApiError'))
+      .resolvesOnce(failure('RateLimited'))
+      .resolves({ StatusCode: 200 })
+      .on(InvokeCommand, { Payload: payload('j2') })
+      .resolves(failure('TransientApiError'))
+      .on(InvokeCommand, { Payload: payload('j3') })
+      .resolves(failure('NotFound'));
+
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient }, {}, { delayMs: 0 })(event(arn));
+
+    const calls = (jobId: string) => lambda.commandCalls(InvokeCommand).filter((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)).jobId === jobId).length;
+    expect([calls('j1'), calls('j2'), calls('j3')]).toEqual([3, 4, 1]);
+    expect(result.stopped).toEqual(['j1']);
+    expect(result.failed.map((f) => f.jobId)).toEqual(['j2', 'j3']);
+  });
+
   it('stops nothing when every job finished', async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ type: 'PassStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'x', output: JSON.stringify(job('j1', 'succeeded')) } }] });
     const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event('arn:e'));

@@ -55,7 +55,7 @@ export interface CleanupRetry {
 }
 
 export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env, retry: CleanupRetry = {}) {
-  const sfn = clients.sfn ?? new SFNClient({});
+  const sfn: StepFunctionsReader = clients.sfn ?? new SFNClient({});
   // A stop or look that meets a 502 or a reset would otherwise leave its job running for good
   // (found by the chaos runs, #14): the cleaner tries again, bounded well inside its 5 minutes.
   const lambda = retryingTransientErrors(clients.lambda ?? new LambdaClient({}), retry.attempts ?? 4, retry.delayMs ?? 1000);

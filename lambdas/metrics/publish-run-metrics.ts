@@ -18,8 +18,8 @@ export interface RunMetricsClients {
 }
 
 export function createHandler(clients: RunMetricsClients = {}) {
-  const sfn = clients.sfn ?? new SFNClient({});
-  const cloudwatch = clients.cloudwatch ?? new CloudWatchClient({});
+  const sfn: ExecutionHistoryReader = clients.sfn ?? new SFNClient({});
+  const cloudwatch: MetricPublisher = clients.cloudwatch ?? new CloudWatchClient({});
   const logger = new Logger({ handler: 'metrics/publish-run-metrics' });
 
   return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<Record<string, number>> => {

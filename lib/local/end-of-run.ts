@@ -139,7 +139,7 @@ export function localLambda(invoke: InProcessInvoke): FunctionInvoker {
   return {
     send: async (command: InvokeCommand): Promise<InvokeCommandOutput> => {
       const { FunctionName, Payload } = command.input;
-      const payload = Payload ? JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload)) : {};
+      const payload = Payload ? JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload as Uint8Array)) : {};
       try {
         const result = await invoke(String(FunctionName), payload);
         return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(result ?? null)), $metadata: {} } as InvokeCommandOutput;
