@@ -133,6 +133,16 @@ describe('the deployed cleaner', () => {
     expect(result.failed.map((f) => f.jobId)).toEqual(['j2', 'j3']);
   });
 
+  it('starts no retry once its time budget is spent (the slots must still be released inside the Lambda timeout)', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [{ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j1', 'running')) } }],
+    });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorType":"TransientApiError"}') as never });
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient }, {}, { delayMs: 0, budgetMs: -1 })(event('arn:e'));
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    expect(result.failed.map((f) => f.jobId)).toEqual(['j1']);
+  });
+
   it('stops nothing when every job finished', async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ type: 'PassStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'x', output: JSON.stringify(job('j1', 'succeeded')) } }] });
     const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event('arn:e'));

@@ -52,13 +52,19 @@ export interface CleanupRetry {
   readonly attempts?: number;
   /** Milliseconds before the first retry, doubled for each next one. @default 1000 */
   readonly delayMs?: number;
+  /**
+   * No retry starts once this many milliseconds of the invocation have passed, so the stops of
+   * many hanging jobs still end well inside the 5-minute Lambda timeout and the slots are released. @default 120000
+   */
+  readonly budgetMs?: number;
 }
 
 export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env, retry: CleanupRetry = {}) {
   const sfn: StepFunctionsReader = clients.sfn ?? new SFNClient({});
   // A stop or look that meets a 502 or a reset would otherwise leave its job running for good
   // (found by the chaos runs, #14): the cleaner tries again, bounded well inside its 5 minutes.
-  const lambda = retryingTransientErrors(clients.lambda ?? new LambdaClient({}), retry.attempts ?? 4, retry.delayMs ?? 1000);
+  const invocation = { startedAt: 0 };
+  const lambda = retryingTransientErrors(clients.lambda ?? new LambdaClient({}), retry.attempts ?? 4, retry.delayMs ?? 1000, () => Date.now() - invocation.startedAt < (retry.budgetMs ?? 120_000));
   const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
   const slotTable = env.JOB_SLOTS_TABLE;
   const slotPools = (env.JOB_SLOT_POOLS ?? '').split(',').filter(Boolean);
@@ -77,6 +83,7 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
   };
 
   return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<CleanupResult> => {
+    invocation.startedAt = Date.now();
     const { executionArn } = event.detail;
     let stopped: Omit<CleanupResult, 'releasedSlots'>;
     try {
@@ -126,12 +133,12 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
 /** Errors of a function answer that another call may not meet (the handlers' retryable names). */
 const RETRYABLE = new Set<string>([...RETRYABLE_ERRORS.transient, ...RETRYABLE_ERRORS.rateLimited, ...RETRYABLE_ERRORS.tokenExpired]);
 
-function retryingTransientErrors(lambda: FunctionInvoker, attempts: number, delayMs: number): FunctionInvoker {
+function retryingTransientErrors(lambda: FunctionInvoker, attempts: number, delayMs: number, withinBudget: () => boolean): FunctionInvoker {
   return {
     send: async (command: InvokeCommand) => {
       for (let attempt = 1; ; attempt += 1) {
         const answer = await lambda.send(command);
-        if (!answer.FunctionError || attempt >= attempts || !RETRYABLE.has(errorTypeOf(answer.Payload))) return answer;
+        if (!answer.FunctionError || attempt >= attempts || !RETRYABLE.has(errorTypeOf(answer.Payload)) || !withinBudget()) return answer;
         await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
       }
     },
