@@ -104,6 +104,45 @@ describe('the deployed cleaner', () => {
     ]);
   });
 
+  it('calls a stop again when it met a transient error or a 429, up to 4 calls; a refusal of another kind is not repeated', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:Continuum-x:run-3';
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j1', 'running')) } },
+        { type: 'TaskStateExited', id: 2, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j2', 'running')) } },
+        { type: 'TaskStateExited', id: 3, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j3', 'running')) } },
+      ],
+    });
+    const failure = (errorType: string) => ({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType, errorMessage: 'x' })) as never });
+    const payload = (jobId: string) => new TextEncoder().encode(JSON.stringify({ kind: 'load', jobId }));
+    lambda
+      .on(InvokeCommand, { Payload: payload('j1') })
+      .resolvesOnce(failure('TransientApiError'))
+      .resolvesOnce(failure('RateLimited'))
+      .resolves({ StatusCode: 200 })
+      .on(InvokeCommand, { Payload: payload('j2') })
+      .resolves(failure('TransientApiError'))
+      .on(InvokeCommand, { Payload: payload('j3') })
+      .resolves(failure('NotFound'));
+
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient }, {}, { delayMs: 0 })(event(arn));
+
+    const calls = (jobId: string) => lambda.commandCalls(InvokeCommand).filter((c) => JSON.parse(new TextDecoder().decode(c.args[0].input.Payload as Uint8Array)).jobId === jobId).length;
+    expect([calls('j1'), calls('j2'), calls('j3')]).toEqual([3, 4, 1]);
+    expect(result.stopped).toEqual(['j1']);
+    expect(result.failed.map((f) => f.jobId)).toEqual(['j2', 'j3']);
+  });
+
+  it('starts no retry once its time budget is spent (the slots must still be released inside the Lambda timeout)', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [{ type: 'TaskStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'Load', output: JSON.stringify(job('j1', 'running')) } }],
+    });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorType":"TransientApiError"}') as never });
+    const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient }, {}, { delayMs: 0, budgetMs: -1 })(event('arn:e'));
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+    expect(result.failed.map((f) => f.jobId)).toEqual(['j1']);
+  });
+
   it('stops nothing when every job finished', async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ type: 'PassStateExited', id: 1, timestamp: new Date(), stateExitedEventDetails: { name: 'x', output: JSON.stringify(job('j1', 'succeeded')) } }] });
     const result = await createHandler({ sfn: sfn as unknown as SFNClient, lambda: lambda as unknown as LambdaClient })(event('arn:e'));
@@ -137,7 +176,7 @@ describe('the deployed cleaner', () => {
         [FIND, { kind: 'load', sourceId: 'src_b', createdAfter: { time: started.toISOString(), allowanceSeconds: 0 } }],
         [STOP.FunctionName, { kind: 'load', sourceId: 'src_b', jobId: 'job_b' }],
       ]);
-      expect(result).toEqual({ executionArn: arn, stopped: ['job_b'], failed: [] });
+      expect(result).toEqual({ executionArn: arn, stopped: ['job_b'], failed: [], stoppedInFlight: [{ jobKey: 'load', item: 'src_b', jobId: 'job_b' }] });
       expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toMatchObject({ statusFilter: 'RUNNING' });
     });
 

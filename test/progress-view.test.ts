@@ -186,6 +186,21 @@ describe('redraw', () => {
   });
 });
 
+describe('LiveProgress after finish', () => {
+  it('draws nothing more: events after a Ctrl-C and a second finish leave the lines printed below the view alone', () => {
+    const writes: string[] = [];
+    const now = failed.history[0].timestamp;
+    const view = new LiveProgress(jobs(), now, { write: (text: string) => writes.push(text), columns: 120 }, { intervalMs: 60_000, now: () => now }).start();
+    view.onEvent(failed.history[0]);
+    view.finish();
+    expect(writes.at(-1)).toBe('\x1b[?25h');
+    const written = writes.length;
+    for (const event of failed.history.slice(1)) view.onEvent(event);
+    view.finish();
+    expect(writes).toHaveLength(written);
+  });
+});
+
 describe('plain progress', () => {
   it('prints the same greppable lines as before, one per meaningful event; a retried attempt prints only the retry', () => {
     const printed: string[] = [];

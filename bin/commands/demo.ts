@@ -40,8 +40,8 @@ one plain line per event. The run's history is saved for \`continuum history\`.`
         console.log(`Continuum demo: pipeline '${setup.pipeline}' (${values.system}) executed locally by aws-local-stepfunctions`);
         console.log(`  simulator: ${root}   execution input: ${JSON.stringify(setup.input)}\n`);
       }
-      const report = await execute(session, setup.pipeline, { baseUrl: setup.baseUrl(root), input: setup.input, waitMs: values['wait-ms'], retryMs: 200, json });
-      return report.status === 'SUCCEEDED' ? 0 : 1;
+      const { exitCode } = await execute(session, setup.pipeline, { baseUrl: setup.baseUrl(root), input: setup.input, waitMs: values['wait-ms'], retryMs: 200, json });
+      return exitCode;
     } finally {
       await session.close();
       await simulator.stop();

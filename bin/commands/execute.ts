@@ -8,6 +8,7 @@ import type { RunJob } from '../../lib/local/history';
 import type { ProgressView } from '../../lib/local/progress-view';
 import type { RunReport } from '../../lib/local/runner';
 import type { LocalSession } from '../../lib/local/session';
+import { onInterrupt } from './interrupt';
 
 export interface ExecuteOptions {
   readonly baseUrl?: string;
@@ -17,7 +18,8 @@ export interface ExecuteOptions {
   readonly json: boolean;
 }
 
-export async function execute(session: LocalSession, pipeline: string, options: ExecuteOptions): Promise<RunReport> {
+/** The run's report and the command's exit code: 0 succeeded, 1 failed, 130 interrupted by a signal. */
+export async function execute(session: LocalSession, pipeline: string, options: ExecuteOptions): Promise<{ report: RunReport; exitCode: number }> {
   const { jsonReport, summaryLines } = await import('../../lib/local/progress');
   const { LiveProgress, plainProgress, progressMode } = await import('../../lib/local/progress-view');
   const { setLogSink } = await import('../../lambdas/shared/logger');
@@ -42,23 +44,28 @@ export async function execute(session: LocalSession, pipeline: string, options: 
     process.stdout.write(`Running '${config.name}' (${config.system}) against ${options.baseUrl ?? baseUrlOf(config)}\n  execution: ${running.executionArn.split(':').pop()}\n\n`);
     view = live ? new LiveProgress(jobs, started, process.stdout).start() : plainProgress(started);
   }
-  // Ctrl-C during a live view: put the cursor back before exiting like an interrupted command.
-  const interrupted = () => {
-    view?.finish();
-    process.exit(130);
-  };
-  if (view) process.once('SIGINT', interrupted);
+  // Ctrl-C or SIGTERM: abort and clean up as a deployed abort does, then exit 130 (./interrupt.ts).
+  const interruption = onInterrupt(running, options.json ? process.stderr : process.stdout, () => view?.finish());
   let report: RunReport;
   try {
     report = await running.done;
   } finally {
     view?.finish();
-    process.removeListener('SIGINT', interrupted);
+    interruption.dispose();
   }
+  if (!options.json) process.stdout.write(cleanupLines(report).map((line) => `${line}\n`).join(''));
   await saveLastRun(report, options.input, jobs);
   if (options.json) console.log(JSON.stringify(jsonReport(report), null, 2));
   else console.log(`\n${summaryLines(report, { steps: !live }).join('\n')}`);
-  return report;
+  return { report, exitCode: interruption.interrupted() ? 130 : report.status === 'SUCCEEDED' ? 0 : 1 };
+}
+
+/** One line per remote job the cleanup stopped, or could not stop. */
+function cleanupLines(report: RunReport): string[] {
+  return [
+    ...report.cleanup.stopped.map((id) => `stopped remote job ${id}`),
+    ...report.cleanup.failed.map((f) => `could not stop remote job ${f.jobId}: ${f.error}`),
+  ];
 }
 
 /** Keep the run for `continuum history` (the last 20, and the newest as last-run.json); a read-only directory only costs a warning. */

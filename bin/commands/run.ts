@@ -37,14 +37,14 @@ one plain line per event. The run's history is saved for \`continuum history\`.`
       await synthesizing.done();
     }
     try {
-      const report = await execute(session, values.pipeline, {
+      const { exitCode } = await execute(session, values.pipeline, {
         baseUrl: values['base-url'],
         input,
         waitMs: values['wait-ms'],
         retryMs: values['retry-ms'],
         json,
       });
-      return report.status === 'SUCCEEDED' ? 0 : 1;
+      return exitCode;
     } finally {
       await session.close();
     }

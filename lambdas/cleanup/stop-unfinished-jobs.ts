@@ -14,10 +14,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
+import type { FunctionInvoker, StepFunctionsReader } from '../shared/clients';
+import { RETRYABLE_ERRORS } from '../shared/errors';
 import { Logger } from '../shared/logger';
 import { releaseExecutionSlots } from './job-slots';
 import { readExecutionHistory, type ExecutionStatusChange } from '../shared/execution-history';
-import { inFlightSubmits, knownJobIds, stopInFlightJobs } from './in-flight-jobs';
+import { inFlightSubmits, knownJobIds, stopInFlightJobs, type InFlightJob } from './in-flight-jobs';
 import { unfinishedJobs, type UnfinishedJob } from './unfinished-jobs';
 
 export interface CleanupResult {
@@ -26,6 +28,8 @@ export interface CleanupResult {
   readonly failed: Array<{ jobId: string; error: string }>;
   /** Tenant job slots released (holder ids), when the stack has slot pools. */
   readonly releasedSlots?: string[];
+  /** Those of `stopped` whose submit was in flight, with their job key and Map item (when there are any). */
+  readonly stoppedInFlight?: InFlightJob[];
 }
 
 /** Where the slot pools live (from the function's environment). */
@@ -35,9 +39,32 @@ export interface SlotTableEnvironment {
   readonly JOB_SLOT_POOLS?: string;
 }
 
-export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient; dynamodb?: DynamoDBClient } = {}, env: SlotTableEnvironment = process.env) {
-  const sfn = clients.sfn ?? new SFNClient({});
-  const lambda = clients.lambda ?? new LambdaClient({});
+/** What the cleaner calls; each defaults to the SDK client (the local runner passes its own). */
+export interface CleanupClients {
+  readonly sfn?: StepFunctionsReader;
+  readonly lambda?: FunctionInvoker;
+  readonly dynamodb?: DynamoDBClient;
+}
+
+/** How the cleaner retries a stop or look the API answered with a transient error or a 429. */
+export interface CleanupRetry {
+  /** Calls per stop or look, the first included. @default 4 */
+  readonly attempts?: number;
+  /** Milliseconds before the first retry, doubled for each next one. @default 1000 */
+  readonly delayMs?: number;
+  /**
+   * No retry starts once this many milliseconds of the invocation have passed, so the stops of
+   * many hanging jobs still end well inside the 5-minute Lambda timeout and the slots are released. @default 120000
+   */
+  readonly budgetMs?: number;
+}
+
+export function createHandler(clients: CleanupClients = {}, env: SlotTableEnvironment = process.env, retry: CleanupRetry = {}) {
+  const sfn: StepFunctionsReader = clients.sfn ?? new SFNClient({});
+  // A stop or look that meets a 502 or a reset would otherwise leave its job running for good
+  // (found by the chaos runs, #14): the cleaner tries again, bounded well inside its 5 minutes.
+  const invocation = { startedAt: 0 };
+  const lambda = retryingTransientErrors(clients.lambda ?? new LambdaClient({}), retry.attempts ?? 4, retry.delayMs ?? 1000, () => Date.now() - invocation.startedAt < (retry.budgetMs ?? 120_000));
   const logger = new Logger({ handler: 'cleanup/stop-unfinished-jobs' });
   const slotTable = env.JOB_SLOTS_TABLE;
   const slotPools = (env.JOB_SLOT_POOLS ?? '').split(',').filter(Boolean);
@@ -56,6 +83,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
   };
 
   return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<CleanupResult> => {
+    invocation.startedAt = Date.now();
     const { executionArn } = event.detail;
     let stopped: Omit<CleanupResult, 'releasedSlots'>;
     try {
@@ -73,7 +101,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
     const states = history.states.map((state) => state.data);
     const jobs = unfinishedJobs(states);
     logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
-    const result: CleanupResult = { executionArn, stopped: [], failed: [] };
+    const result: { -readonly [K in keyof CleanupResult]: CleanupResult[K] } = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {
       const error = await stop(lambda, job);
       if (error) {
@@ -93,6 +121,7 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
         const inFlight = await stopInFlightJobs(submits, knownJobIds(states), history.startedAt, (name, payload) => invokeOrThrow(lambda, name, payload));
         if (inFlight.stopped.length > 0) logger.info('stopped jobs whose submit was in flight', { executionArn, stopped: inFlight.stopped });
         result.stopped.push(...inFlight.stopped.map((job) => job.jobId));
+        if (inFlight.stopped.length > 0) result.stoppedInFlight = inFlight.stopped;
         result.failed.push(...inFlight.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })));
       }
     }
@@ -101,8 +130,31 @@ export function createHandler(clients: { sfn?: SFNClient; lambda?: LambdaClient;
   }
 }
 
+/** Errors of a function answer that another call may not meet (the handlers' retryable names). */
+const RETRYABLE = new Set<string>([...RETRYABLE_ERRORS.transient, ...RETRYABLE_ERRORS.rateLimited, ...RETRYABLE_ERRORS.tokenExpired]);
+
+function retryingTransientErrors(lambda: FunctionInvoker, attempts: number, delayMs: number, withinBudget: () => boolean): FunctionInvoker {
+  return {
+    send: async (command: InvokeCommand) => {
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await lambda.send(command);
+        if (!answer.FunctionError || attempt >= attempts || !RETRYABLE.has(errorTypeOf(answer.Payload)) || !withinBudget()) return answer;
+        await new Promise((resolve) => setTimeout(resolve, delayMs * 2 ** (attempt - 1)));
+      }
+    },
+  };
+}
+
+function errorTypeOf(payload: Uint8Array | undefined): string {
+  try {
+    return String((JSON.parse(new TextDecoder().decode(payload)) as { errorType?: unknown }).errorType ?? '');
+  } catch {
+    return '';
+  }
+}
+
 /** Invoke one stop function; the error text when it failed. */
-async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | undefined> {
+async function stop(lambda: FunctionInvoker, job: UnfinishedJob): Promise<string | undefined> {
   try {
     const answer = await lambda.send(
       new InvokeCommand({ FunctionName: job.FunctionName, Payload: new TextEncoder().encode(JSON.stringify(job.Payload)) }),
@@ -116,7 +168,7 @@ async function stop(lambda: LambdaClient, job: UnfinishedJob): Promise<string | 
 }
 
 /** Invoke a function and answer its result; a function error throws. */
-async function invokeOrThrow(lambda: LambdaClient, functionName: string, payload: unknown): Promise<unknown> {
+async function invokeOrThrow(lambda: FunctionInvoker, functionName: string, payload: unknown): Promise<unknown> {
   const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
   const body = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
   if (answer.FunctionError) throw Object.assign(new Error(body.slice(0, 500)), { name: answer.FunctionError });

@@ -7,12 +7,19 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { readExecutionStates, type ExecutionStatusChange } from '../shared/execution-history';
+import type { ExecutionHistoryReader, MetricPublisher } from '../shared/clients';
 import { Logger } from '../shared/logger';
 import { CONTINUUM_METRICS, jobDurations } from './job-durations';
 
-export function createHandler(clients: { sfn?: SFNClient; cloudwatch?: CloudWatchClient } = {}) {
-  const sfn = clients.sfn ?? new SFNClient({});
-  const cloudwatch = clients.cloudwatch ?? new CloudWatchClient({});
+/** What the function calls; each defaults to the SDK client (the local runner passes its own). */
+export interface RunMetricsClients {
+  readonly sfn?: ExecutionHistoryReader;
+  readonly cloudwatch?: MetricPublisher;
+}
+
+export function createHandler(clients: RunMetricsClients = {}) {
+  const sfn: ExecutionHistoryReader = clients.sfn ?? new SFNClient({});
+  const cloudwatch: MetricPublisher = clients.cloudwatch ?? new CloudWatchClient({});
   const logger = new Logger({ handler: 'metrics/publish-run-metrics' });
 
   return async (event: EventBridgeEvent<'Step Functions Execution Status Change', ExecutionStatusChange>): Promise<Record<string, number>> => {

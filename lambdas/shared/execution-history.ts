@@ -3,7 +3,8 @@
  * names the execution, and every state's input or output, in order, with its time. Shared by the
  * execution cleanup (which jobs are still running) and the run metrics (how long jobs ran).
  */
-import { GetExecutionHistoryCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionHistoryReader } from './clients';
 import type { TimedState } from '../metrics/job-durations';
 import { RETRYABLE_ERRORS } from './errors';
 
@@ -20,7 +21,7 @@ export interface ExecutionStatusChange {
 const MAX_PAGES = 50;
 
 /** Every history event's time and state data (undefined for events without any), in order. */
-export async function readExecutionStates(sfn: SFNClient, executionArn: string): Promise<TimedState[]> {
+export async function readExecutionStates(sfn: ExecutionHistoryReader, executionArn: string): Promise<TimedState[]> {
   return (await readExecutionHistory(sfn, executionArn)).states;
 }
 
@@ -29,7 +30,7 @@ export async function readExecutionStates(sfn: SFNClient, executionArn: string):
  * Payload}`) of every Lambda task the history scheduled that got no usable answer (none at all,
  * or a TransientApiError: the call may have acted), and when the execution started.
  */
-export async function readExecutionHistory(sfn: SFNClient, executionArn: string): Promise<{ states: TimedState[]; scheduled: unknown[]; startedAt?: string }> {
+export async function readExecutionHistory(sfn: ExecutionHistoryReader, executionArn: string): Promise<{ states: TimedState[]; scheduled: unknown[]; startedAt?: string }> {
   const states: TimedState[] = [];
   const scheduled = new Map<number, unknown>();
   // TaskStarted → its TaskScheduled; an answer (TaskSucceeded, or a failure other than a lost answer) settles it.

@@ -313,14 +313,20 @@ export class LiveProgress implements ProgressView {
     this.draw();
   }
 
+  /** Draw the last frame and show the cursor; once (an interrupted run finishes early, then prints below it). */
   finish(): void {
+    if (this.finished) return;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.draw();
+    this.finished = true;
     this.out.write('\x1b[?25h');
   }
 
+  private finished = false;
+
   private draw(): void {
+    if (this.finished) return;
     const now = this.options.now?.() ?? Date.now();
     const lines = liveLines(this.model, now, this.frame, this.out.columns ? this.out.columns - 1 : Infinity);
     this.out.write(redraw(this.drawn, lines));

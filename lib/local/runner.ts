@@ -10,16 +10,14 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { HandlerEnvironment } from '../../lambdas/shared/environment';
-import { releaseExecutionSlots } from '../../lambdas/cleanup/job-slots';
-import { inFlightSubmits, knownJobIds, stopInFlightJobs } from '../../lambdas/cleanup/in-flight-jobs';
-import { unfinishedJobs } from '../../lambdas/cleanup/unfinished-jobs';
-import { CONTINUUM_METRICS, jobDurations, type TimedState } from '../../lambdas/metrics/job-durations';
-import { RETRYABLE_ERRORS } from '../../lambdas/shared/errors';
+import type { InFlightJob } from '../../lambdas/cleanup/in-flight-jobs';
 import { setLogSink } from '../../lambdas/shared/logger';
 import { stateRoles, type StateRole } from '../contract/state-roles';
 import { TASK_CONTEXT_FIELD } from '../contract/task-context';
 import { skippedByFromStep } from '../constructs/from-step';
-import { dynamoDbAction, dynamoDbTask, localDynamoDbClient } from './dynamodb';
+import { dynamoDbAction, dynamoDbTask } from './dynamodb';
+import { cleanUpEarlyEnd, jobsThatMayRun, publishRunMetrics, type EndedExecution } from './end-of-run';
+import { awsExecutionHistory, type TaskCall } from './execution-history';
 import { iterationItem, iterationItems } from './iteration';
 import { allStates, type SynthesizedPipeline } from './synthesized';
 
@@ -146,6 +144,8 @@ export interface RunningExecution {
   readonly done: Promise<RunReport>;
   /** Abort, like StopExecution: no further state runs. */
   abort(): void;
+  /** Remote jobs that may be running now (ids, or the step of a submit not yet answered): see jobsThatMayRun. */
+  jobsMayStillRun(): string[];
 }
 
 const defaultRegistry = new ExecutionRegistry();
@@ -170,15 +170,9 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
   // iteration fails the run, other iterations would go on submitting jobs. On AWS no state runs
   // once an execution has ended, so here every task refuses to run from then on.
   const lifecycle = { ended: false };
-  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, scheduled } = taskBindings(options, registry, counters, metrics, lifecycle);
+  const { bindings, invokeFunction, dynamoDbCalls, handlerCalls, tasks, stopsAcknowledged } = taskBindings(options, registry, counters, metrics, lifecycle);
   const overrides = timingOverrides(pipeline, options);
-  const definition = structuredClone(pipeline.definition);
-  // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
-  // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
-  if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    validationOptions: { checkPaths: true, checkArn: true },
-  });
+  const machine = stateMachineOf(pipeline);
   const startDate = Date.now();
   registry.add(pipeline.stateMachineArn, executionArn, startDate);
   const restoreSink = captureLogs(logs);
@@ -209,6 +203,7 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
       lifecycle.ended = true;
       execution.abort();
     },
+    jobsMayStillRun: () => jobsThatMayRun(history, tasks, stopsAcknowledged),
     done: undefined as unknown as Promise<RunReport>,
   };
   const history: HistoryEvent[] = [];
@@ -235,26 +230,49 @@ export function startLocalExecution(options: LocalRunOptions): RunningExecution 
     await handlerCalls.settled();
     registry.remove(pipeline.stateMachineArn, executionArn);
     const report = buildReport(pipeline, executionArn, output, history, logs, counters.lambdaInvocations);
-    // Like the deployed EventBridge rule + cleaner: an early end stops what the run left running,
-    // then releases the tenant job slots it still holds.
-    const cleanup =
-      report.status === 'SUCCEEDED'
-        ? { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) }
-        : {
-            ...mergeStops(
-              await stopUnfinishedJobs(history, invokeFunction),
-              await stopJobsInFlight(history, scheduled, registry.list(pipeline.stateMachineArn).length === 0, new Date(startDate).toISOString(), invokeFunction, report.steps),
-            ),
-            ...(await dynamoDbCalls.settled().then(() => releaseSlots(options, executionArn))),
-          };
-    // Like the deployed run-metrics function: a successful run publishes its job durations.
-    if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...durationMetrics(pipeline.config.name, history));
+    // The deployed EventBridge rules' functions, with local clients (./end-of-run.ts): an early
+    // end stops what the run left running and releases its tenant job slots; a success publishes
+    // its job durations.
+    await dynamoDbCalls.settled();
+    const ended: EndedExecution = {
+      pipeline,
+      executionArn,
+      status: report.status,
+      output,
+      history: () => awsExecutionHistory(history, tasks, executionArn),
+      registry,
+      invoke: invokeFunction,
+      dynamoDbEndpoint: options.dynamoDbEndpoint,
+    };
+    let cleanup: CleanupReport = { stopped: [], failed: [], ...(pipeline.slotPool ? { releasedSlots: [], slotsNotReleased: [] } : {}) };
+    if (report.status !== 'SUCCEEDED') {
+      const { stoppedInFlight, ...stops } = await cleanUpEarlyEnd(ended);
+      cleanup = stops;
+      nameInFlightJobs(stoppedInFlight, history, report.steps);
+    }
+    if (report.status === 'SUCCEEDED' && !report.skipped) metrics.push(...(await publishRunMetrics(ended)));
     // The cleanup's own stop calls log too: only now has every invocation settled.
     await handlerCalls.settled();
     restoreSink();
     return { ...report, cleanup, metrics };
   })();
   return running;
+}
+
+// Validating a definition (paths, ARNs) takes most of a second for a large one: once per
+// pipeline, not per execution (a StateMachine runs any number of executions).
+const machines = new WeakMap<SynthesizedPipeline, StateMachine>();
+function stateMachineOf(pipeline: SynthesizedPipeline): StateMachine {
+  let machine = machines.get(pipeline);
+  if (!machine) {
+    const definition = structuredClone(pipeline.definition);
+    // The library times executions with one setTimeout, which fires at once beyond 2^31 ms (24.8
+    // days): a longer timeout (long polling and slot wait budgets) is as good as none locally.
+    if (definition.TimeoutSeconds !== undefined && definition.TimeoutSeconds * 1000 > MAX_TIMER_MS) delete definition.TimeoutSeconds;
+    machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkPaths: true, checkArn: true } });
+    machines.set(pipeline, machine);
+  }
+  return machine;
 }
 
 /** Run to the end. */
@@ -293,13 +311,18 @@ function taskBindings(
   // Handlers still running when the execution ends (the other iterations of a Map after one
   // failed) go on logging: the run waits for them, so their lines stay in its log, never on stdout.
   const invocations = new Set<Promise<unknown>>();
+  // Jobs whose stop call (made by the cleanup, after the end) answered: no longer running.
+  const stopsAcknowledged = new Set<string>();
   const handlerCalls = { settled: () => Promise.allSettled([...invocations]) };
   const invokeFunction = (functionArn: string, payload: unknown): Promise<unknown> => {
     counters.lambdaInvocations += 1;
     const call = (async () => {
       const handler = await handlerFor(functionArn);
       try {
-        return await handler(structuredClone(payload), lambdaContext(functionArn));
+        const result = await handler(structuredClone(payload), lambdaContext(functionArn));
+        const jobId = (payload as { jobId?: unknown } | null)?.jobId;
+        if (lifecycle.ended && typeof jobId === 'string') stopsAcknowledged.add(jobId);
+        return result;
       } catch (error) {
         throw asLambdaError(error);
       }
@@ -312,9 +335,9 @@ function taskBindings(
   // A slot acquire sent just before the execution ended may land after it: the cleanup waits for
   // DynamoDB calls in flight, or it could read the pool before that slot is taken.
   const inFlight = new Set<Promise<unknown>>();
-  // Lambda invocations without a usable answer, as the deployed cleaner reads them from the
-  // history's TaskScheduled events (the in-flight cleanup reads the submits' from there).
-  const scheduled = new Set<unknown>();
+  // Every Lambda task call, for the history's TaskScheduled/TaskSucceeded/TaskFailed events (the
+  // deployed cleaner reads in-flight submits from those).
+  const tasks: TaskCall[] = [];
   const dynamoDbCalls = { settled: () => Promise.allSettled([...inFlight]) };
   const bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(pipeline.definition)) {
@@ -324,18 +347,16 @@ function taskBindings(
       bindings[name] = async (input) => {
         const { FunctionName } = input as { FunctionName: string };
         const Payload = withStateName((input as { Payload: unknown }).Payload, name);
-        // Kept until answered, like a TaskScheduled event without its TaskSucceeded/TaskFailed; a
-        // lost answer (TransientApiError) keeps it: the call may have acted all the same.
-        const call = structuredClone(input);
-        scheduled.add(call);
+        const call: TaskCall = { state: name, parameters: structuredClone({ ...(input as object), Payload }), scheduledAt: Date.now() };
+        tasks.push(call);
+        // An answer that comes after the execution ended is never recorded (Step Functions drops
+        // it), so the call stays in flight for the cleanup, as in the deployed history.
         try {
           const result = await invokeFunction(FunctionName, Payload);
-          // An answer that comes after the execution ended is never recorded (Step Functions
-          // drops it), so the call stays in flight for the cleanup, as in the deployed history.
-          if (!lifecycle.ended) scheduled.delete(call);
+          if (!lifecycle.ended) call.answer = { at: Date.now(), output: { StatusCode: 200, Payload: result ?? null } };
           return { StatusCode: 200, Payload: result ?? null };
         } catch (error) {
-          if (!lifecycle.ended && !(RETRYABLE_ERRORS.transient as readonly string[]).includes((error as Error).name)) scheduled.delete(call);
+          if (!lifecycle.ended) call.answer = { at: Date.now(), error: (error as Error).name, cause: (error as Error).message };
           throw error;
         }
       };
@@ -376,7 +397,7 @@ function taskBindings(
       },
     ]),
   );
-  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, scheduled };
+  return { bindings: guarded, invokeFunction, dynamoDbCalls, handlerCalls, tasks, stopsAcknowledged };
 }
 
 /** What `$$.State.Name` reads locally, until the task's binding puts the state's own name in. */
@@ -389,74 +410,17 @@ function withStateName(payload: unknown, stateName: string): unknown {
   return { ...(payload as Record<string, unknown>), [TASK_CONTEXT_FIELD]: { ...context, state: stateName } };
 }
 
-/** The local twin of lambdas/cleanup/stop-unfinished-jobs.ts, over this process's history. */
-async function stopUnfinishedJobs(
-  history: HistoryEvent[],
-  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
-): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
-  const report: Pick<CleanupReport, 'stopped' | 'failed'> = { stopped: [], failed: [] };
-  for (const job of unfinishedJobs(timedStates(history).map((state) => state.data))) {
-    try {
-      await invoke(job.FunctionName, job.Payload);
-      report.stopped.push(job.jobId);
-    } catch (error) {
-      report.failed.push({ jobId: job.jobId, error: `${(error as Error).name}: ${causeText((error as Error).message)}` });
-    }
-  }
-  return report;
-}
-
 /**
- * [in-flight cleanup, #14] The deployed cleaner's look for jobs whose submit was in flight
- * (lambdas/cleanup/in-flight-jobs.ts), run only when no other execution of the state machine is
- * running. A job stopped is shown in the report as its step's job, with its id and STOPPED.
+ * [in-flight cleanup, #14] A job whose submit was in flight, found and stopped by the cleaner, is
+ * shown in the report as its step's job, with its id and STOPPED.
  */
-async function stopJobsInFlight(
-  history: HistoryEvent[],
-  scheduled: ReadonlySet<unknown>,
-  alone: boolean,
-  executionStart: string,
-  invoke: (functionArn: string, payload: unknown) => Promise<unknown>,
-  steps: StepReport[],
-): Promise<Pick<CleanupReport, 'stopped' | 'failed'>> {
-  if (!alone) return { stopped: [], failed: [] };
-  const found = await stopInFlightJobs(inFlightSubmits([...scheduled]), knownJobIds(timedStates(history).map((state) => state.data)), executionStart, invoke);
-  for (const job of found.stopped) {
+function nameInFlightJobs(stopped: readonly InFlightJob[], history: HistoryEvent[], steps: StepReport[]): void {
+  for (const job of stopped) {
     // The Map iteration of the item: the index of the submit state entered with it.
     const submitted = history.find((e) => e.type === 'StateEntered' && (e.state?.input as { item?: unknown } | undefined)?.item === job.item && e.index !== undefined);
     const step = steps.find((s) => s.key === job.jobKey && (job.item === undefined || s.item === submitted?.index));
     if (step) Object.assign(step, { remoteId: job.jobId, finalState: 'STOPPED' });
   }
-  return { stopped: found.stopped.map((job) => job.jobId), failed: found.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })) };
-}
-
-function mergeStops(...reports: Array<Pick<CleanupReport, 'stopped' | 'failed'>>): Pick<CleanupReport, 'stopped' | 'failed'> {
-  return { stopped: reports.flatMap((r) => r.stopped), failed: reports.flatMap((r) => r.failed) };
-}
-
-/** Each state's input (entered) or output (exited) with its time: what the deployed functions read from GetExecutionHistory. */
-function timedStates(history: HistoryEvent[]): TimedState[] {
-  return history.flatMap((e) =>
-    e.type === 'StateEntered' ? [{ timestamp: e.timestamp, data: e.state?.input }] : e.type === 'StateExited' ? [{ timestamp: e.timestamp, data: e.state?.output }] : [],
-  );
-}
-
-function durationMetrics(pipelineName: string, history: HistoryEvent[]): MetricDatum[] {
-  return Object.entries(jobDurations(timedStates(history))).map(([step, seconds]) => ({
-    namespace: CONTINUUM_METRICS.namespace,
-    name: CONTINUUM_METRICS.jobDuration,
-    dimensions: { Pipeline: pipelineName, Step: step },
-    value: seconds,
-  }));
-}
-
-/** The slot release of the deployed cleaner, against the local DynamoDB. */
-async function releaseSlots(options: LocalRunOptions, executionArn: string): Promise<Pick<CleanupReport, 'releasedSlots' | 'slotsNotReleased'>> {
-  const slots = options.pipeline.slotPool;
-  if (!slots) return {};
-  if (!options.dynamoDbEndpoint) return { releasedSlots: [], slotsNotReleased: [{ holder: `${slots.pool}/${executionArn}#*`, error: 'no DynamoDB endpoint' }] };
-  const result = await releaseExecutionSlots(localDynamoDbClient(options.dynamoDbEndpoint, { sdkRetries: true }), slots.tableName, [slots.pool], executionArn);
-  return { releasedSlots: result.released, slotsNotReleased: result.failed };
 }
 
 function timingOverrides(pipeline: SynthesizedPipeline, options: LocalRunOptions) {
