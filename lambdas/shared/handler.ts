@@ -1,12 +1,15 @@
 /**
  * The frame every Continuum handler shares: environment → settings, the secret via middy,
- * task-input validation, a logger, and one log line per failure. Each handler file only says
- * which single API call it makes and how the answer maps to a result.
+ * task-input validation, a logger, one log line per failure, and the next check a step's duration
+ * history implies (lambdas/shared/learned-polling.ts). Each handler file only says which single
+ * API call it makes and how the answer maps to a result.
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { handlerSettings, type HandlerEnvironment, type HandlerSettings } from './environment';
+import { LEARNED_POLLING_FIELD } from '../../lib/contract/step-durations';
 import { parseEvent } from './job-result';
+import { learnedPollingRequest, withLearnedPolling } from './learned-polling';
 import { Logger } from './logger';
 import { withSecret, type SecretValue } from './secret';
 
@@ -31,8 +34,13 @@ export function apiHandler<TEvent, TResult>(
     return withSecret<unknown, TResult>({ secretName: settings.secretName, endpoint: settings.secretsEndpoint }, async (rawEvent, secret, context) => {
       const logger = base.child({ requestId: context.awsRequestId });
       try {
-        const event = parseEvent(eventSchema, rawEvent, name);
-        const result = await run({ event, settings, secret, logger });
+        // A submit or status call of a polled job carries the step's duration history: the frame
+        // answers the next check from it (pure arithmetic), so the handler sees only its own fields.
+        const { [LEARNED_POLLING_FIELD]: learned, ...own } = (rawEvent ?? {}) as Record<string, unknown>;
+        const event = parseEvent(eventSchema, learned === undefined ? rawEvent : own, name);
+        const request = learned === undefined ? undefined : parseEvent(learnedPollingRequest, learned, `${name} (${LEARNED_POLLING_FIELD})`);
+        const answer = await run({ event, settings, secret, logger });
+        const result = request ? (withLearnedPolling(answer, request) as TResult) : answer;
         logger.info('done', { result });
         return result;
       } catch (error) {

@@ -10,3 +10,4 @@ export * from './metrics';
 export * from './slot-table';
 export * from './state-roles';
 export type { StopDescriptor } from './stop';
+export * from './step-durations';

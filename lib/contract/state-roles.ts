@@ -33,6 +33,9 @@ export interface JobStateNames {
   readonly lostSubmitWait?: string;
   readonly findLostSubmit?: string;
   readonly attachedLostSubmit?: string;
+  /** Step durations (learned polling): the read before the submit, the write after success. */
+  readonly readDurations?: string;
+  readonly recordDurations?: string;
 }
 
 export type StateRole = keyof JobStateNames;

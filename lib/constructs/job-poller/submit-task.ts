@@ -33,11 +33,12 @@ export class SubmitTask {
   ) {
     const { job } = ctx;
     this.task = ctx.invoke('Submit', job.title, job.submit, {
-      resultSelector: jobSelector(ctx.stopDescriptor),
+      // With the step's history the answer says when to check first (learned-polling.ts).
+      resultSelector: jobSelector(ctx.stopDescriptor, ctx.learns),
       resultPath: JOB_PATH,
       // With lostSubmit, a transient failure is not retried blindly: the job may exist (lost-submit.ts).
       retryTransient: job.lostSubmit === undefined,
-      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx) },
+      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx), ...ctx.learnedPayload(0) },
     });
   }
 
