@@ -29,7 +29,7 @@ function checks(history: number[], duration: number): number[] {
 }
 
 const item = (durations: unknown) => ({ Item: { durations: { S: typeof durations === 'string' ? durations : JSON.stringify(durations) } } });
-const request = (stored: unknown, elapsedSeconds: number): LearnedPollingRequest => ({ stored, elapsedSeconds, ...POLLING, timeoutSeconds: 7200 });
+const request = (stored: unknown, elapsedSeconds: number, lastWaitSeconds = 0): LearnedPollingRequest => ({ stored, elapsedSeconds, lastWaitSeconds, ...POLLING, timeoutSeconds: 7200 });
 const running = { id: '7', state: 'RUNNING', outcome: 'running', error: null, cause: null, summary: null } as const;
 const succeeded = { ...running, state: 'SUCCEEDED', outcome: 'succeeded' } as const;
 
@@ -105,6 +105,8 @@ describe('learned polling', () => {
     expect(withLearnedPolling(running, request({}, 100))).toMatchObject({ nextCheckSeconds: null, durations: null });
     expect(JSON.parse(withLearnedPolling(succeeded, request({}, 618)).durations!)).toEqual([618]);
     expect(JSON.parse(withLearnedPolling(succeeded, request(item(tenMinutes), 618)).durations!)).toEqual([...tenMinutes.slice(1), 618]);
+    // Without the remote clock: the middle of the wait the job ended in, not the late check.
+    expect(JSON.parse(withLearnedPolling(succeeded, request(item(tenMinutes), 620, 30)).durations!).at(-1)).toBe(605);
     // The remote system's own duration is preferred to the waited seconds.
     expect(JSON.parse(withLearnedPolling({ ...succeeded, summary: { ranSeconds: 601.4 } }, request({}, 618)).durations!)).toEqual([601]);
     // Done at the submit: nothing measured. Failed: nothing learned.

@@ -104,6 +104,8 @@ export const learnedPollingRequest = z.object({
   stored: z.unknown(),
   /** Seconds the state machine has waited on this job so far (0 at the submit). */
   elapsedSeconds: z.number().min(0),
+  /** The wait before this check (0 at the submit): the job ended within it. */
+  lastWaitSeconds: z.number().min(0).default(0),
   /** The pipeline's polling: its adaptive waits past the window, and the job's timeout. */
   initialIntervalSeconds: z.number().int().min(1),
   maxIntervalSeconds: z.number().int().min(1),
@@ -141,7 +143,10 @@ export function withLearnedPolling<T>(result: T, request: LearnedPollingRequest)
   let durations: string | null = null;
   if (answer.outcome === 'succeeded') {
     const remote = answer.summary?.[REMOTE_DURATION_KEY];
-    const seconds = typeof remote === 'number' && Number.isFinite(remote) && remote > 0 ? remote : request.elapsedSeconds;
+    // Without the remote clock: the middle of the last wait, within which the job ended. The
+    // check's own time would be late by the latency, and a history of late times would place
+    // the next run's first check just as late, forever.
+    const seconds = typeof remote === 'number' && Number.isFinite(remote) && remote > 0 ? remote : request.elapsedSeconds - request.lastWaitSeconds / 2;
     // Done at the submit (a no-op): nothing was waited for, nothing to learn.
     if (seconds > 0) durations = JSON.stringify(recordDuration(history, seconds));
   }

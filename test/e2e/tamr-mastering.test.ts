@@ -160,8 +160,7 @@ pipelines:
 
     expect(report.status).toBe('FAILED');
     expect(report.error).toBe('JobTimedOut');
-    // No check count in the cause: with the step's durations the checks are placed from them.
-    expect(report.cause).toBe('Refresh unified dataset did not finish within 2 minutes.');
+    expect(report.cause).toBe('Refresh unified dataset did not finish within 2 minutes (4 status checks).');
     // Waits 15 + 15 + 30 + 60 ≥ 120 s (each wait = the time so far): four checks, then the Fail.
     expect(sim.requestsTo('GET', '/operations/1')).toHaveLength(4);
     expect(statesEntered(report).at(-1)).toBe('Unified dataset timed out');

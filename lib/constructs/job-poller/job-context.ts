@@ -90,15 +90,17 @@ export class JobContext {
 
   /**
    * The `learnedPolling` payload field of a submit (`elapsed` 0) or status call (`elapsed` the path
-   * of the seconds waited): the item read before the submit and the pipeline's polling.
+   * of the seconds waited, `lastWait` of the wait before the check): the item read before the
+   * submit and the pipeline's polling.
    */
-  learnedPayload(elapsed: number | string): Record<string, unknown> {
+  learnedPayload(elapsed: number | string, lastWait?: string): Record<string, unknown> {
     if (!this.learns) return {};
     const { initialIntervalSeconds, maxIntervalSeconds, backoffRate, timeoutMinutes } = this.props.polling;
     return {
       [LEARNED_POLLING_FIELD]: {
         stored: sfn.JsonPath.objectAt(DURATIONS_PATH),
         elapsedSeconds: typeof elapsed === 'number' ? elapsed : sfn.JsonPath.numberAt(elapsed),
+        ...(lastWait ? { lastWaitSeconds: sfn.JsonPath.numberAt(lastWait) } : {}),
         initialIntervalSeconds,
         maxIntervalSeconds,
         backoffRate,

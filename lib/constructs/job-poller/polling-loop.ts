@@ -52,7 +52,7 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
           : "The answer placed the next check from the step's last durations (lambdas/shared/learned-polling.ts).",
       )
     : undefined;
-  const timeout = timeoutStates(ctx, job, ends, schedule, named);
+  const timeout = timeoutStates(ctx, job, ends, schedule, estimates);
 
   const baseSelector = statusSelector(named ? '$.Payload.nextCheckSeconds' : undefined, ctx.learns);
   const status = ctx.invoke('Status', `Get ${job.subject} status`, job.status, {
@@ -64,7 +64,7 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
       // The previous answer's summary holds the handler's last progress reading (see next-check.ts).
       ...(estimates ? { nextCheck: { minSeconds: initial, maxSeconds: max, elapsedSeconds: sfn.JsonPath.numberAt(waited), previous: sfn.JsonPath.stringAt(`${JOB_PATH}.status.summary`) } } : {}),
-      ...ctx.learnedPayload(waited),
+      ...ctx.learnedPayload(waited, `${JOB_PATH}.poll.wait`),
     },
   });
   // The answer's id becomes the job's id: the next check, a stop and the step record use it.
