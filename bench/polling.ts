@@ -27,7 +27,10 @@ export const DURATIONS = [
   { label: '4 h', seconds: 14_400 },
 ] as const;
 
-/** The two polling configurations compared; the timeout is raised so the 4-hour job can finish. */
+/**
+ * The two polling configurations compared; the timeout is raised so the 4-hour job can finish.
+ * Neither learns from its durations (bench/learned.ts measures that): each length is a new job.
+ */
 export const STRATEGIES = {
   fixed: { label: '(a) fixed 30 s', polling: { initialIntervalSeconds: 30, maxIntervalSeconds: 30, backoffRate: 1 } },
   adaptive: { label: '(b) adaptive (default)', polling: {} },
@@ -112,7 +115,7 @@ export interface PollingComparison {
 function benchConfig(): LoadedConfig {
   const pipelines = Object.entries(APIS).flatMap(([api, { pipeline }]) =>
     Object.entries(STRATEGIES).map(
-      ([strategy, { polling }]) => `  - name: ${api}-${strategy}\n    polling: ${JSON.stringify({ ...polling, timeoutMinutes: TIMEOUT_MINUTES })}\n${pipeline}`,
+      ([strategy, { polling }]) => `  - name: ${api}-${strategy}\n    polling: ${JSON.stringify({ ...polling, timeoutMinutes: TIMEOUT_MINUTES, learnFromHistory: false })}\n${pipeline}`,
     ),
   );
   return parseConfig(`pipelines:\n${pipelines.join('')}`, 'bench-pipelines.yaml');

@@ -17,6 +17,9 @@ import { HandlerFunctions } from './constructs/handler-functions';
 import { OperationsDashboard } from './constructs/operations-dashboard';
 import { JobSlotTable } from './constructs/job-slots';
 import { Pipeline } from './constructs/pipeline';
+import { StepDurationTable } from './constructs/step-durations';
+import { isPolled } from './providers/job-spec';
+import { jobsOf } from './providers';
 import { RecordInputs } from './constructs/record-inputs';
 import { pascal } from './constructs/names';
 import { addPipelineOutputs, addStackOutputs } from './constructs/stack-outputs';
@@ -61,6 +64,8 @@ export class ContinuumStack extends Stack {
   readonly jobSlots?: JobSlotTable;
   /** Starts triggered runs; present when some pipeline of this stack has `triggers`. */
   readonly runStarter?: RunStarter;
+  /** Each step's last durations; present when some pipeline of this stack learns from them. */
+  readonly stepDurations?: StepDurationTable;
 
   constructor(scope: Construct, id: string, props: ContinuumStackProps) {
     super(scope, id, props);
@@ -89,11 +94,13 @@ export class ContinuumStack extends Stack {
     // Before the pipelines: the run starter and their trigger rules send failures to its queue.
     this.failedDeliveries = new FailedDeliveries(this, 'FailedDeliveries');
     this.runStarter = own.some((p) => p.triggers.length > 0) ? new RunStarter(this, 'RunStarter', { failedDeliveries: this.failedDeliveries }) : undefined;
+    const learns = own.some((p) => p.polling.learnFromHistory && jobsOf(p).some(isPolled));
+    this.stepDurations = learns ? new StepDurationTable(this, 'StepDurations') : undefined;
     const pipelines = new Map<string, Pipeline>();
     const overBudget: ConfigProblem[] = [];
     for (const pipeline of own) {
       const at = configLocation(props.config, pipeline);
-      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at, stateMachineNamePrefix: namePrefix, runStarter: this.runStarter });
+      const built = new Pipeline(this, pascal(pipeline.name), { pipeline: this.records.deployable(pipeline), functions: this.functions, alertsKey: this.alertsKey, jobSlots: this.jobSlots, at, stateMachineNamePrefix: namePrefix, runStarter: this.runStarter, stepDurations: this.stepDurations });
       pipelines.set(pipeline.name, built);
       const problem = historyProblem(built.history);
       if (problem && props.historyBudget !== false) overBudget.push(problem);

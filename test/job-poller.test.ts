@@ -20,7 +20,7 @@ import { allStates, flatten, type AslDefinition } from '../lib/local/synthesized
 import type { HandlerCall, JobSpec } from '../lib/providers/job-spec';
 
 const RETRY = { rateLimited: { intervalSeconds: 1, maxAttempts: 1, backoffRate: 1 }, transient: { intervalSeconds: 1, maxAttempts: 2, backoffRate: 1 } };
-const POLLING: Polling = { initialIntervalSeconds: 10, maxIntervalSeconds: 10, backoffRate: 1, timeoutMinutes: 1 };
+const POLLING: Polling = { initialIntervalSeconds: 10, maxIntervalSeconds: 10, backoffRate: 1, timeoutMinutes: 1, learnFromHistory: false };
 const POOL: SlotPool = { name: 'tenant', limit: 2, waitSeconds: 10, maxWaitMinutes: 1 };
 
 const call = (id: string, payload: HandlerCall['payload'] = {}): HandlerCall => ({ handler: { id: `test/${id}`, entry: '/dev/null' }, payload });

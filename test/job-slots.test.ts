@@ -22,7 +22,7 @@ import { parseConfig } from '../lib/config/load';
 import { slotPoolSchema } from '../lib/config/slot-pools';
 import { JobPoller } from '../lib/constructs/job-poller';
 import { JobSlotTable } from '../lib/constructs/job-slots';
-import { createSlotTable, LocalDynamoDb, localDynamoDbClient, readLocalSlotPool } from '../lib/local/dynamodb';
+import { createLocalTable, LocalDynamoDb, localDynamoDbClient, readLocalSlotPool } from '../lib/local/dynamodb';
 import { flatten, pipelinesOf, slotTableOf, type AslDefinition, type AslState, type CfnTemplate } from '../lib/local/synthesized';
 import { handlerRef, type JobSpec } from '../lib/providers/job-spec';
 
@@ -318,7 +318,7 @@ describe('the deployed cleaner releases the slots of an ended execution', () => 
 
   beforeAll(async () => {
     db = await LocalDynamoDb.start();
-    await createSlotTable(db.endpoint, TABLE);
+    await createLocalTable(db.endpoint, TABLE);
     dynamodb = localDynamoDbClient(db.endpoint);
   });
   afterAll(async () => {

@@ -101,7 +101,7 @@ async function runLoop(definition: AslDefinition, finishAt: number, answer: (pay
   return { status, error, waits, statusPayloads, states };
 }
 
-const DEFAULTS: Polling = { initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120 };
+const DEFAULTS: Polling = { initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120, learnFromHistory: false };
 
 describe('the polling loop', () => {
   it('waits as the schedule says: 10 % of the time so far, 5 s to 300 s', async () => {

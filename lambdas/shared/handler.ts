@@ -1,14 +1,17 @@
 /**
  * The frame every Continuum handler shares: environment → settings, the secret via middy,
  * task-input validation, a logger whose every line names the execution, state and pipeline (the
- * payload's task context), and one log line per failure. Each handler file only says
- * which single API call it makes and how the answer maps to a result.
+ * payload's task context), one log line per failure, and the next check a step's duration
+ * history implies (lambdas/shared/learned-polling.ts). Each handler file only says which single
+ * API call it makes and how the answer maps to a result.
  */
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { splitTaskContext } from '../../lib/contract/task-context';
 import { handlerSettings, type HandlerEnvironment, type HandlerSettings } from './environment';
+import { LEARNED_POLLING_FIELD } from '../../lib/contract/step-durations';
 import { parseEvent } from './job-result';
+import { learnedPollingRequest, withLearnedPolling } from './learned-polling';
 import { Logger } from './logger';
 import { withSecret, type SecretValue } from './secret';
 
@@ -35,8 +38,13 @@ export function apiHandler<TEvent, TResult>(
       const { event: payload, context: task } = splitTaskContext(rawEvent);
       const logger = base.child({ requestId: context.awsRequestId, ...task });
       try {
-        const event = parseEvent(eventSchema, payload, name);
-        const result = await run({ event, settings, secret, logger });
+        // A submit or status call of a polled job carries the step's duration history: the frame
+        // answers the next check from it (pure arithmetic), so the handler sees only its own fields.
+        const { [LEARNED_POLLING_FIELD]: learned, ...own } = (payload ?? {}) as Record<string, unknown>;
+        const event = parseEvent(eventSchema, learned === undefined ? payload : own, name);
+        const request = learned === undefined ? undefined : parseEvent(learnedPollingRequest, learned, `${name} (${LEARNED_POLLING_FIELD})`);
+        const answer = await run({ event, settings, secret, logger });
+        const result = request ? (withLearnedPolling(answer, request) as TResult) : answer;
         logger.info('done', { result });
         return result;
       } catch (error) {

@@ -87,6 +87,13 @@ export const pollingSchema = z
       .max(7 * 24 * 60)
       .default(120)
       .describe('A job still running after this long fails the run with `JobTimedOut` (the budget becomes a number of status checks).'),
+    /** Place checks from the step's last successful durations (lambdas/shared/learned-polling.ts). */
+    learnFromHistory: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Keep each step's last 10 successful durations (in the stack's DynamoDB table) and place the next run's checks where the step usually ends: one wait to the history's 10th percentile, then a check every 5 % of the job's age up to 5 % past the longest, then the growing waits again. Without history (first runs, a new step) the waits above apply unchanged. `false` polls on the waits alone.",
+      ),
   })
   .strict()
   .describe('How each remote job is polled: growing waits between status checks, and a time budget.')
@@ -170,7 +177,7 @@ export const basePipelineShape = {
   description: z.string().max(256).optional().describe('Free text, up to 256 characters, shown as the state machine\'s comment.'),
   secretName,
   schedule: scheduleSchema.optional(),
-  polling: pollingSchema.default({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120 }),
+  polling: pollingSchema.default({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120, learnFromHistory: true }),
   retry: retrySchema.default({
     rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
     transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },

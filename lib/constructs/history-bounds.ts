@@ -10,6 +10,7 @@ import { estimateHistory, type BoundCause, type FanOutBound, type HistoryEstimat
 import type { JobSpec } from '../providers/job-spec';
 import type { JobPoller } from './job-poller';
 import { slotWaitBudget } from './job-slots';
+import { MAX_WINDOW_CHECKS } from '../contract/step-durations';
 
 /** Where the pipeline (and its slot pool) sit in the config file, e.g. `pipelines[3]`, `slotPools[0]`. */
 export interface ConfigLocation {
@@ -42,9 +43,12 @@ export function pipelineHistory(props: PipelineHistoryProps): HistoryEstimate {
       // A status handler's estimate may ask for the next check as soon as the initial interval.
       const estimates = job.status?.handler.reportsNextCheck === true;
       const fixed = pipeline.polling.backoffRate === 1 || estimates;
+      // A duration history adds at most its first check and its window's checks (which may come
+      // faster than any wait of the schedule); past the window the schedule's waits apply again.
+      const learned = names.readDurations ? 1 + MAX_WINDOW_CHECKS : 0;
       loops.push({
         wait: names.wait,
-        iterations: estimates ? Math.ceil(timeout / pipeline.polling.initialIntervalSeconds) : schedule.maxPolls,
+        iterations: (estimates ? Math.ceil(timeout / pipeline.polling.initialIntervalSeconds) : schedule.maxPolls) + learned,
         field: `${p}.polling.${fixed ? 'initialIntervalSeconds' : 'maxIntervalSeconds'}`,
         what: `status checks of ${job.subject}`,
         advice: fixed

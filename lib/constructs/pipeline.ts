@@ -24,6 +24,7 @@ import { pipelineHistory, type ConfigLocation } from './history-bounds';
 import type { JobMetadata } from '../contract/state-roles';
 import { JobPoller } from './job-poller';
 import type { JobSlotTable } from './job-slots';
+import type { StepDurationTable } from './step-durations';
 import { boundedName, pascal } from './names';
 import { OverlapGuard } from './overlap-guard';
 import { PipelineAlerts } from './pipeline-alerts';
@@ -57,6 +58,12 @@ export interface PipelineProps {
   readonly stateMachineNamePrefix?: string;
   /** The stack's run starter; required when the pipeline has `triggers`. */
   readonly runStarter?: RunStarter;
+  /**
+   * The stack's step-durations table: with `polling.learnFromHistory`, polled jobs place their
+   * checks from their last durations.
+   * @default no history: every job polls on the wait schedule alone
+   */
+  readonly stepDurations?: StepDurationTable;
 }
 
 export class Pipeline extends Construct {
@@ -105,8 +112,9 @@ export class Pipeline extends Construct {
       ...(overlapPolicy(pipeline) === 'queue' && pipeline.maxQueueMinutes ? { maxQueueMinutes: pipeline.maxQueueMinutes } : {}),
     });
     const slot = pipeline.slotPool ? { table: props.jobSlots!.table, pool: props.jobSlots!.pool(pipeline.slotPool) } : undefined;
+    const durations = pipeline.polling.learnFromHistory && props.stepDurations ? { table: props.stepDurations.table, pipelineName: pipeline.name } : undefined;
     const pollers = this.jobs.map(
-      (job) => new JobPoller(this, pascal(job.key), { job, pipelineName: pipeline.name, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry, slot }),
+      (job) => new JobPoller(this, pascal(job.key), { job, pipelineName: pipeline.name, functionFor, timeoutFor, polling: pipeline.polling, retry: pipeline.retry, slot, ...(durations ? { durations } : {}) }),
     );
     const finish = new sfn.Pass(this, 'Finish', {
       stateName: 'Pipeline finished',

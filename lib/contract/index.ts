@@ -11,3 +11,4 @@ export * from './slot-table';
 export * from './state-roles';
 export * from './task-context';
 export type { StopDescriptor } from './stop';
+export * from './step-durations';

@@ -37,6 +37,9 @@ export interface JobStateNames {
   readonly chooseInput?: string;
   readonly configuredInput?: string;
   readonly inputMissing?: string;
+  /** Step durations (learned polling): the read before the submit, the write after success. */
+  readonly readDurations?: string;
+  readonly recordDurations?: string;
 }
 
 export type StateRole = keyof JobStateNames;

@@ -20,13 +20,17 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { readSlotPool, type SlotPoolState } from '../../lambdas/cleanup/job-slots';
 
-/** The slot table of a template, as the local runner needs it. */
-export interface LocalSlotTable {
+/** A table of a template, as the local runner creates it. */
+export interface LocalTable {
   /** The name tasks use (`Ref` of the table flattens to its logical id). */
   readonly tableName: string;
-  readonly pools: readonly string[];
   readonly keySchema: KeySchemaElement[];
   readonly attributeDefinitions: AttributeDefinition[];
+}
+
+/** The slot table of a template, as the local runner needs it. */
+export interface LocalSlotTable extends LocalTable {
+  readonly pools: readonly string[];
 }
 
 /** A dynalite server on 127.0.0.1 (in memory; gone when stopped). */
@@ -74,8 +78,8 @@ export function localDynamoDbClient(endpoint: string, options: { sdkRetries?: bo
   return client;
 }
 
-/** Create the slot table in the local DynamoDB (kept when it exists: an external endpoint may be reused). */
-export async function createSlotTable(endpoint: string, table: LocalSlotTable): Promise<void> {
+/** Create a table (the slot table, a step-durations table) in the local DynamoDB; kept when it exists: an external endpoint may be reused. */
+export async function createLocalTable(endpoint: string, table: LocalTable): Promise<void> {
   try {
     await localDynamoDbClient(endpoint).send(
       new CreateTableCommand({

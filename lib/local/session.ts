@@ -1,12 +1,13 @@
 /**
  * A local environment for running pipelines: the app synthesized once, a stand-in Secrets
  * Manager holding the given secrets, a registry of running executions (overlap guard) and, when
- * the config has slot pools, a local DynamoDB (dynalite) holding the template's slot table.
+ * the config has slot pools or its pipelines learn from their step durations, a local DynamoDB
+ * (dynalite) holding the template's slot table and step-durations tables.
  */
 import { forgetSecretsFrom } from '../../lambdas/shared/secret';
 import type { SlotPoolState } from '../../lambdas/cleanup/job-slots';
 import type { LoadedConfig } from '../config/load';
-import { createSlotTable, LocalDynamoDb, readLocalSlotPool } from './dynamodb';
+import { createLocalTable, LocalDynamoDb, readLocalSlotPool } from './dynamodb';
 import { LocalSecretsManager } from './secrets-server';
 import { ExecutionRegistry, startLocalExecution, type LocalRunOptions, type RunningExecution, type RunReport } from './runner';
 import { synthesizeForLocalRun, type SynthesizedApp, type SynthesizedPipeline } from './synthesized';
@@ -15,8 +16,9 @@ export type SessionRunOptions = Omit<LocalRunOptions, 'pipeline' | 'secretsEndpo
 
 export interface SessionOptions {
   /**
-   * A DynamoDB endpoint to use for the slot table instead of starting dynalite (the table is
-   * created there when missing).
+   * A DynamoDB endpoint to use for the slot and step-durations tables instead of starting
+   * dynalite (the tables are created there when missing): runs of several sessions then share
+   * their step durations.
    */
   readonly dynamoDbEndpoint?: string;
 }
@@ -28,29 +30,31 @@ export class LocalSession {
     readonly app: SynthesizedApp,
     readonly secrets: LocalSecretsManager,
     private readonly secretsEndpoint: string,
-    /** Where the slot table lives, when the config has slot pools. */
+    /** Where the slot and step-durations tables live, when the app has any. */
     readonly dynamoDbEndpoint?: string,
     private readonly dynamoDb?: LocalDynamoDb,
   ) {}
 
   /**
    * Synthesize `config` and start the secrets stand-in with `secrets` (name → value); with slot
-   * pools, start dynalite (or use `options.dynamoDbEndpoint`) and create the slot table.
+   * pools or step durations, start dynalite (or use `options.dynamoDbEndpoint`) and create the tables.
    */
   static async open(config: LoadedConfig, secrets: Record<string, unknown>, options: SessionOptions = {}): Promise<LocalSession> {
     const app = synthesizeForLocalRun(config);
     const server = new LocalSecretsManager(secrets);
     const endpoint = await server.start();
-    if (!app.slotTable) return new LocalSession(app, server, endpoint);
-    const dynamoDb = options.dynamoDbEndpoint ? undefined : await LocalDynamoDb.start();
-    const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamoDb!.endpoint;
+    const tables = [...(app.slotTable ? [app.slotTable] : []), ...app.durationTables];
+    if (tables.length === 0) return new LocalSession(app, server, endpoint);
+    let dynamoDb: LocalDynamoDb | undefined;
     try {
-      await createSlotTable(dynamoDbEndpoint, app.slotTable);
+      dynamoDb = options.dynamoDbEndpoint ? undefined : await LocalDynamoDb.start();
+      const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamoDb!.endpoint;
+      for (const table of tables) await createLocalTable(dynamoDbEndpoint, table);
+      return new LocalSession(app, server, endpoint, dynamoDbEndpoint, dynamoDb);
     } catch (error) {
       await Promise.all([server.stop(), dynamoDb?.stop()]);
       throw error;
     }
-    return new LocalSession(app, server, endpoint, dynamoDbEndpoint, dynamoDb);
   }
 
   pipeline(name: string): SynthesizedPipeline {

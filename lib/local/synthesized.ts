@@ -9,7 +9,8 @@ import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
 import { JOB_SLOTS_METADATA } from '../constructs/job-slots';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
-import type { LocalSlotTable } from './dynamodb';
+import { STEP_DURATIONS_METADATA } from '../constructs/step-durations';
+import type { LocalSlotTable, LocalTable } from './dynamodb';
 
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
@@ -62,6 +63,8 @@ export interface SynthesizedApp {
   readonly pipelines: ReadonlyMap<string, SynthesizedPipeline>;
   /** The slot pools' table, when some pipeline joins a pool. */
   readonly slotTable?: LocalSlotTable;
+  /** Each stack's step-durations table, when its pipelines learn from their durations. */
+  readonly durationTables: readonly LocalTable[];
 }
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
@@ -78,7 +81,18 @@ export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string):
   const exports = exportsOf(templates);
   const localObjects = new Map(stacks.flatMap((stack) => stack.records.uploaded.map(({ uri, path }): [string, string] => [flatten(stack.resolve(uri), exports), path])));
   const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config, { exports, slotTable, localObjects })]));
-  return { template: templates[0], templates, pipelines, ...(slotTable ? { slotTable } : {}) };
+  const durationTables = templates.flatMap(durationTablesOf);
+  return { template: templates[0], templates, pipelines, durationTables, ...(slotTable ? { slotTable } : {}) };
+}
+
+/** The step-durations tables of a template (marked with their metadata). */
+export function durationTablesOf(template: CfnTemplate): LocalTable[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table' && resource.Metadata?.[STEP_DURATIONS_METADATA])
+    .map(([logicalId, resource]) => {
+      const properties = resource.Properties as { KeySchema: LocalTable['keySchema']; AttributeDefinitions: LocalTable['attributeDefinitions'] };
+      return { tableName: logicalId, keySchema: properties.KeySchema, attributeDefinitions: properties.AttributeDefinitions };
+    });
 }
 
 /** Every export of the templates, by name. */

@@ -13,7 +13,10 @@
  * is the max interval. The per-job timeout becomes a budget of waited seconds (the loop adds up
  * its waits); `maxPolls` is the number of checks the schedule makes before it is used up.
  */
-import type { Polling } from '../config/common';
+import type { Polling as PollingConfig } from '../config/common';
+
+/** The fields the schedule is computed from. */
+type Polling = Omit<PollingConfig, 'learnFromHistory'>;
 
 export interface WaitSchedule {
   /** Waits (seconds) before check 1, 2, ... while they are below the max; never empty. */

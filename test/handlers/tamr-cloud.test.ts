@@ -234,7 +234,8 @@ describe('get-job', () => {
       outcome: 'succeeded',
       error: null,
       cause: null,
-      summary: { type: 'load', sourceId: 'src_crm', stateStartTime: iso(1000) },
+      // Created at 0, DONE at 1 s on the tenant's clock: the duration learned polling keeps.
+      summary: { type: 'load', sourceId: 'src_crm', stateStartTime: iso(1000), ranSeconds: 1 },
     });
     const polls = sim.requestsTo('GET', `${API}/jobs/${id}`);
     expect(polls).toHaveLength(3);
@@ -474,7 +475,7 @@ describe('find-unfinished-job', () => {
           outcome: 'succeeded',
           error: null,
           cause: null,
-          summary: { dataProductId: 'dp_1', type: 'update', stateStartTime: iso(5000), job: 'update of data product dp_1' },
+          summary: { dataProductId: 'dp_1', type: 'update', stateStartTime: iso(5000), job: 'update of data product dp_1', ranSeconds: 1 },
         });
       });
 

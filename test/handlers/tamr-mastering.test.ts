@@ -144,7 +144,8 @@ describe('get-operation', () => {
       outcome: 'succeeded',
       error: null,
       cause: null,
-      summary: { description: 'Materializing unified dataset for project 1' },
+      // Submitted at 0, ended at 1.5 s on the simulator's clock: the duration learned polling keeps.
+      summary: { description: 'Materializing unified dataset for project 1', ranSeconds: 1.5 },
     });
 
     const polls = sim.requestsTo('GET', `${V1}/operations/1`);

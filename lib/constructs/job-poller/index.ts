@@ -28,6 +28,9 @@ import { reportStep } from './report';
 import { runIf } from './run-if';
 import type { JobStateNames } from './state-names';
 import { SubmitTask } from './submit-task';
+import { readDurations, recordDurations } from '../step-durations';
+
+import { JOB_PATH } from './job-context';
 
 export { JOB_PATH, type JobPollerProps } from './job-context';
 export type { JobStateNames } from './state-names';
@@ -74,7 +77,10 @@ export class JobPoller extends sfn.StateMachineFragment {
       ...(report ? { report: report.stateId } : {}),
       ...slot?.names,
     };
-    const endStates: sfn.INextable[] = [ends.doneState];
+    // With the step's history: written back after success (lib/constructs/step-durations.ts).
+    const endStates: sfn.INextable[] =
+      ctx.learns && props.durations ? recordDurations(this, props.durations, job, job.forEach !== undefined, ends.doneState, `${JOB_PATH}.status.durations`) : [ends.doneState];
+    if (ctx.learns) names = { ...names, recordDurations: (endStates[0] as unknown as sfn.State).stateId };
     if (isPolled(job) && this.schedule) {
       names = { ...names, ...pollingLoop(ctx, job, ends, outcome, this.schedule) };
     } else {
@@ -97,6 +103,11 @@ export class JobPoller extends sfn.StateMachineFragment {
       const { choose, names: inputNames } = fromInputChoice(ctx, job.fromInput, entry);
       entry = choose;
       names = { ...names, ...inputNames };
+    }
+    if (ctx.learns && props.durations) {
+      // Before anything that may submit: every submit and status call gets the item it read.
+      entry = readDurations(this, props.durations, job, job.forEach !== undefined, entry);
+      names = { ...names, readDurations: entry.stateId };
     }
     if (job.runIf) {
       const { decide, skip } = runIf(ctx, job.runIf.inputFlag, entry);

@@ -14,6 +14,8 @@ import type { StopDescriptor } from '../../contract/stop';
 import { TASK_CONTEXT_FIELD, type TaskContext } from '../../contract/task-context';
 import type { HandlerCall, JobSpec } from '../../providers/job-spec';
 import type { SlotPoolRef } from '../job-slots';
+import { DURATIONS_PATH, type StepDurationsRef } from '../step-durations';
+import { LEARNED_POLLING_FIELD } from '../../contract/step-durations';
 import { lambdaTask } from '../lambda-task';
 import { capitalize } from '../names';
 
@@ -40,6 +42,12 @@ export interface JobPollerProps {
    * @default no slot: the job is limited only by its own Map concurrency
    */
   readonly slot?: SlotPoolRef;
+  /**
+   * The stack's step-durations table: the job's submit and status checks are placed from its last
+   * successful durations (lib/constructs/step-durations.ts). Polled jobs only.
+   * @default no history: the wait schedule alone
+   */
+  readonly durations?: StepDurationsRef;
 }
 
 /** How one handler call is made. */
@@ -76,6 +84,32 @@ export class JobContext {
     this.stopDescriptor = job.stop
       ? { FunctionName: props.functionFor(job.stop).functionArn, Payload: { ...job.stop.payload }, ItemField: job.forEach?.payloadField ?? null }
       : null;
+  }
+
+  /** The job learns from its durations: a polled job in a pipeline with a step-durations table. */
+  get learns(): boolean {
+    return this.props.durations !== undefined && this.job.status !== undefined;
+  }
+
+  /**
+   * The `learnedPolling` payload field of a submit (`elapsed` 0) or status call (`elapsed` the path
+   * of the seconds waited, `lastWait` of the wait before the check): the item read before the
+   * submit and the pipeline's polling.
+   */
+  learnedPayload(elapsed: number | string, lastWait?: string): Record<string, unknown> {
+    if (!this.learns) return {};
+    const { initialIntervalSeconds, maxIntervalSeconds, backoffRate, timeoutMinutes } = this.props.polling;
+    return {
+      [LEARNED_POLLING_FIELD]: {
+        stored: sfn.JsonPath.objectAt(DURATIONS_PATH),
+        elapsedSeconds: typeof elapsed === 'number' ? elapsed : sfn.JsonPath.numberAt(elapsed),
+        ...(lastWait ? { lastWaitSeconds: sfn.JsonPath.numberAt(lastWait) } : {}),
+        initialIntervalSeconds,
+        maxIntervalSeconds,
+        backoffRate,
+        timeoutSeconds: timeoutMinutes * 60,
+      },
+    };
   }
 
   /** The timeout of a task calling `call`: just above its Lambda's. */
@@ -136,12 +170,15 @@ export class JobContext {
  * A submit-like answer, as kept at `$.job`: id, status, a fresh poll counter and, for stoppable
  * jobs, how to stop it (read from the history by the cleaner when an execution ends early).
  */
-export function jobSelector(stop: StopDescriptor | null): Record<string, unknown> {
-  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(), poll: { count: 0, wait: 0, waited: 0 }, stop };
+export function jobSelector(stop: StopDescriptor | null, learned = false): Record<string, unknown> {
+  return { id: sfn.JsonPath.stringAt('$.Payload.id'), status: statusSelector(learned ? '$.Payload.nextCheckSeconds' : undefined, learned), poll: { count: 0, wait: 0, waited: 0 }, stop };
 }
 
-/** The handler's answer, as kept at `$.job.status` (with `nextCheckSeconds` for estimating handlers). */
-export function statusSelector(nextCheckSeconds?: string): Record<string, unknown> {
+/**
+ * The handler's answer, as kept at `$.job.status`: with `nextCheckSeconds` for estimating
+ * handlers and calls given the step's history, and `durations` (the history to store) for the latter.
+ */
+export function statusSelector(nextCheckSeconds?: string, learned = false): Record<string, unknown> {
   return {
     state: sfn.JsonPath.stringAt('$.Payload.state'),
     outcome: sfn.JsonPath.stringAt('$.Payload.outcome'),
@@ -149,5 +186,6 @@ export function statusSelector(nextCheckSeconds?: string): Record<string, unknow
     cause: sfn.JsonPath.stringAt('$.Payload.cause'),
     summary: sfn.JsonPath.stringAt('$.Payload.summary'),
     ...(nextCheckSeconds ? { nextCheckSeconds: sfn.JsonPath.numberAt(nextCheckSeconds) } : {}),
+    ...(learned ? { durations: sfn.JsonPath.stringAt('$.Payload.durations') } : {}),
   };
 }

@@ -7,7 +7,8 @@
  *          └─ waited the timeout ─► timeout.ts
  *
  * Waits come from `waitSchedule` (computed at synth time, indexed by the poll count); a status
- * handler that reads the job's progress (`reportsNextCheck`) may name the next wait instead.
+ * handler that reads the job's progress (`reportsNextCheck`), or any status call given the step's
+ * duration history (lib/constructs/step-durations.ts), may name the next wait instead.
  */
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { WaitSchedule } from '../../polling/wait-schedule';
@@ -22,6 +23,8 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
   const waited = `${JOB_PATH}.poll.waited`;
   const { initialIntervalSeconds: initial, maxIntervalSeconds: max, backoffRate } = ctx.props.polling;
   const estimates = job.status.handler.reportsNextCheck === true;
+  // Answers name the next wait: from the job's progress, or from the step's history.
+  const named = estimates || ctx.learns;
   const pass = (id: string, stateName: string, parameters: Record<string, unknown>, comment?: string) =>
     new sfn.Pass(ctx.scope, id, { stateName, ...(comment ? { comment } : {}), parameters, resultPath: `${JOB_PATH}.poll` });
 
@@ -31,19 +34,27 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
       backoffRate === 1
         ? `Waits ${schedule.steady} s between checks (${schedule.maxPolls} checks at most).`
         : `Waits ${Math.round((backoffRate - 1) * 100)} % of the time the job has run, ${schedule.growing[0]} s at least and ${schedule.steady} s at most (${schedule.maxPolls} checks at most)` +
-          (estimates ? ", or as long as the job's progress says it still needs." : '.'),
+          (estimates ? ", or as long as the job's progress says it still needs" : '') +
+          (ctx.learns ? ', or where the step\'s last durations say it ends.' : '.'),
     time: sfn.WaitTime.secondsPath(`${JOB_PATH}.poll.wait`),
   });
   const next = `States.ArrayGetItem(States.Array(${schedule.growing.join(', ')}), ${count})`;
   const grow = pass('Backoff', `Schedule next ${job.subject} check`, { 'count.$': `States.MathAdd(${count}, 1)`, 'wait.$': next, 'waited.$': `States.MathAdd(${waited}, ${next})` }, 'The growing waits are computed at synth time and indexed by the poll count.');
   const steady = pass('Steady', `Schedule ${job.subject} check at max interval`, { 'count.$': `States.MathAdd(${count}, 1)`, wait: schedule.steady, 'waited.$': `States.MathAdd(${waited}, ${schedule.steady})` });
   const estimated = `${JOB_PATH}.status.nextCheckSeconds`;
-  const fromEstimate = estimates
-    ? pass('FromEstimate', `Schedule ${job.subject} check from its progress`, { 'count.$': `States.MathAdd(${count}, 1)`, 'wait.$': estimated, 'waited.$': `States.MathAdd(${waited}, ${estimated})` }, `The status handler estimated when the job will be done (between ${initial} and ${max} s).`)
+  const fromEstimate = named
+    ? pass(
+        'FromEstimate',
+        estimates ? `Schedule ${job.subject} check from its progress` : `Schedule ${job.subject} check from its durations`,
+        { 'count.$': `States.MathAdd(${count}, 1)`, 'wait.$': estimated, 'waited.$': `States.MathAdd(${waited}, ${estimated})` },
+        estimates
+          ? `The status handler estimated when the job will be done (between ${initial} and ${max} s${ctx.learns ? ", or sooner where the step's durations say so" : ''}).`
+          : "The answer placed the next check from the step's last durations (lambdas/shared/learned-polling.ts).",
+      )
     : undefined;
   const timeout = timeoutStates(ctx, job, ends, schedule, estimates);
 
-  const baseSelector = statusSelector(estimates ? '$.Payload.nextCheckSeconds' : undefined);
+  const baseSelector = statusSelector(named ? '$.Payload.nextCheckSeconds' : undefined, ctx.learns);
   const status = ctx.invoke('Status', `Get ${job.subject} status`, job.status, {
     resultSelector: job.statusUpdatesId ? { ...baseSelector, id: sfn.JsonPath.stringAt('$.Payload.id') } : baseSelector,
     resultPath: `${JOB_PATH}.status`,
@@ -53,6 +64,7 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
       jobId: sfn.JsonPath.stringAt(`${JOB_PATH}.id`),
       // The previous answer's summary holds the handler's last progress reading (see next-check.ts).
       ...(estimates ? { nextCheck: { minSeconds: initial, maxSeconds: max, elapsedSeconds: sfn.JsonPath.numberAt(waited), previous: sfn.JsonPath.stringAt(`${JOB_PATH}.status.summary`) } } : {}),
+      ...ctx.learnedPayload(waited, `${JOB_PATH}.poll.wait`),
     },
   });
   // The answer's id becomes the job's id: the next check, a stop and the step record use it.
@@ -67,7 +79,7 @@ export function pollingLoop(ctx: JobContext, job: PolledJob, ends: JobEnds, outc
     : undefined;
 
   outcome.when(sfn.Condition.numberGreaterThanEquals(waited, schedule.timeoutSeconds), timeout.entry);
-  // Only status answers carry an estimate (the submit answer does not): test presence first.
+  // Not every answer carries an estimate (a found job's does not): test presence first.
   if (fromEstimate) outcome.when(sfn.Condition.and(sfn.Condition.isPresent(estimated), sfn.Condition.isNumeric(estimated)), fromEstimate.next(wait));
   outcome.when(sfn.Condition.numberLessThan(count, schedule.growing.length), grow).otherwise(steady);
   grow.next(wait);

@@ -40,11 +40,12 @@ export class SubmitTask {
   ) {
     const { job } = ctx;
     this.task = ctx.invoke('Submit', job.title, job.submit, {
-      resultSelector: jobSelector(ctx.stopDescriptor),
+      // With the step's history the answer says when to check first (learned-polling.ts).
+      resultSelector: jobSelector(ctx.stopDescriptor, ctx.learns),
       resultPath: JOB_PATH,
       // With lostSubmit, a transient failure is not retried blindly: the job may exist (lost-submit.ts).
       retryTransient: job.lostSubmit === undefined,
-      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx), ...fromInputPayload(ctx) },
+      extraPayload: { ...ctx.itemPayload, ...inFlightCleanup(ctx), ...fromInputPayload(ctx), ...ctx.learnedPayload(0) },
     });
   }
 

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
 import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
+import { REMOTE_DURATION_KEY } from '../../../lambdas/shared/learned-polling';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 import type { ErrorName } from '../../contract/errors';
 
@@ -232,7 +233,9 @@ export function jobResult(job: TamrCloudJob): JobResult {
     return failed(job.jobId, state, TAMR_CLOUD_ERRORS.jobStopped, `${what} was stopped before it finished (${details})`, summary);
   }
   if (hasError) return failed(job.jobId, state, TAMR_CLOUD_ERRORS.jobFailed, `${what} failed with ${details}`, summary);
-  return succeeded(job.jobId, state, summary);
+  // The tenant's clock, from creation to DONE: the duration learned polling keeps.
+  const ran = (Date.parse(job.status.stateStartTime ?? '') - (jobCreatedAt(job) ?? NaN)) / 1000;
+  return succeeded(job.jobId, state, Number.isFinite(ran) && ran > 0 ? { ...summary, [REMOTE_DURATION_KEY]: ran } : summary);
 }
 
 /** The API key, as the secret holds it: the key itself, or JSON `{"apiKey": "..."}`. */

@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { BadSecretError } from '../../../lambdas/shared/errors';
 import { enc } from '../../../lambdas/shared/http';
 import { failed, running, succeeded, type JobResult } from '../../../lambdas/shared/job-result';
+import { REMOTE_DURATION_KEY } from '../../../lambdas/shared/learned-polling';
 import type { SecretValue } from '../../../lambdas/shared/secret';
 import type { ErrorName } from '../../contract/errors';
 
@@ -48,6 +49,8 @@ export const operationSchema = z.object({
     startTime: z.string().nullish(),
     endTime: z.string().nullish(),
   }),
+  /** When the operation was submitted (its duration for learned polling runs from here). */
+  created: z.object({ time: z.string().nullish() }).loose().nullish(),
 });
 export type TamrOperation = z.output<typeof operationSchema>;
 
@@ -69,8 +72,11 @@ export function operationResult(operation: TamrOperation, what: string): JobResu
   const { state, message } = operation.status;
   const summary = { description: operation.description ?? null };
   switch (state) {
-    case 'SUCCEEDED':
-      return succeeded(operation.id, state, summary);
+    case 'SUCCEEDED': {
+      // Tamr's own clock: from the submit to the end, without our detection latency.
+      const ran = (Date.parse(operation.status.endTime ?? '') - Date.parse(operation.created?.time ?? '')) / 1000;
+      return succeeded(operation.id, state, Number.isFinite(ran) && ran > 0 ? { ...summary, [REMOTE_DURATION_KEY]: ran } : summary);
+    }
     case 'FAILED':
       return failed(operation.id, state, TAMR_ERRORS.operationFailed, `${what}: operation ${operation.id} FAILED: ${message || 'no message'}`, summary);
     case 'CANCELED':
