@@ -109,8 +109,10 @@ describe('continuum run at a step', { timeout: 180_000 }, () => {
     const rerun = await rerunLocal(failedRunId, stateDir);
     expect(rerun).toEqual({ runId: failedRunId, pipeline: 'tamr-mastering-demo', fromStep: 'Refresh record clusters', input: { mlConfigurationChanged: true, fromStep: 'Refresh record clusters' } });
     sim.requests.length = 0;
-    const again = await run('--input', JSON.stringify(rerun.input));
+    // `continuum rerun RUN_ID` as a user types it (the id from `history --list`).
+    const again = await continuum(['rerun', failedRunId, '--secrets', secretsFile, '--base-url', sim.url, '--wait-ms', '20', '--retry-ms', '10', '--output', 'json']);
     expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { status: string }).status).toBe('SUCCEEDED');
     expect(posts()).toEqual([`${V1}/projects/1/recordClusters:refresh`, `${V1}/datasets/5:refresh`]);
     expect(sim.requests.filter((r) => earlierSteps.test(r.path))).toEqual([]);
 
@@ -119,5 +121,6 @@ describe('continuum run at a step', { timeout: 180_000 }, () => {
     expect(latest.status).toBe('SUCCEEDED');
     await expect(rerunLocal(latest.id, stateDir)).rejects.toThrow(/succeeded: only a run that failed, timed out or was aborted is rerun/);
     await expect(rerunLocal('local-nope', stateDir)).rejects.toMatchObject({ name: 'RunNotKeptError' });
+    expect((await continuum(['rerun', latest.id])).code).toBe(2);
   });
 });

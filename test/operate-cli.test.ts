@@ -270,6 +270,6 @@ describe.skipIf(MOTO_MISSING)('continuum operate commands against moto', { timeo
     expect(refused.stderr).toContain("of 'mastering-nightly' is SUCCEEDED: only a run that failed (FAILED, TIMED_OUT) is rerun");
     const local = await continuum(['rerun', 'nightly-1']);
     expect(local.code).toBe(2);
-    expect(local.stderr).toContain("rerun takes a deployed execution's ARN");
+    expect(local.stderr).toContain("no kept local run 'nightly-1'");
   });
 });

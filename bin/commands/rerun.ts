@@ -1,30 +1,33 @@
 import type { Values } from './declare';
-import { defineCommand, UsageError } from './declare';
+import { defineCommand } from './declare';
 import { followDeployed, intervalOption, openOperate, profileOption, regionOption } from './operate';
-import { configOption, outputOption } from './shared';
+import { runLocally, localRunOptions } from './run';
+import { outputOption } from './shared';
 
 const options = {
+  ...localRunOptions,
   follow: { type: 'boolean', help: 'show the new run\'s progress until it ends (exit 0 succeeded, 1 otherwise)' },
   interval: intervalOption,
-  config: configOption,
   region: regionOption,
   profile: profileOption,
-  output: { ...outputOption, help: 'print the new execution as JSON' },
+  output: { ...outputOption, help: 'print the new execution (or the local run\'s report) as JSON' },
 } as const;
 
 export const rerunCommand = defineCommand({
   name: 'rerun',
-  summary: 'Start a failed deployed run again from the step that failed',
+  summary: 'Start a failed deployed run, or a kept local run, again from the step that failed',
   description: `Reads the failed execution's input and the step it failed in, and starts a new execution
 with the same input plus fromStep set to that step: the steps before it, which succeeded, are
-not run again (Airflow's "clear from task"). A run that did not fail is refused (exit 2).`,
-  argument: { value: 'EXECUTION_ARN', help: 'the failed execution (arn:aws:states:…:execution:Continuum-<pipeline>:<name>)', required: true },
+not run again (Airflow's "clear from task"). A run that did not fail is refused (exit 2).
+With a local run's id (\`continuum history --list\`) it runs that run again locally, the same way;
+--secrets, --base-url, --wait-ms and --retry-ms then apply as for \`continuum run\`.`,
+  argument: { value: 'EXECUTION_ARN|RUN_ID', help: 'the failed execution (arn:aws:states:…:execution:Continuum-<pipeline>:<name>), or a kept local run', required: true },
   options,
   notes: `Step Functions' redrive is no substitute here: a failed step is caught and routed to a Fail
 state, so a redrive restarts at that Fail state and fails again (docs/operate.md).`,
   async run(values, argument) {
     if (argument!.startsWith('arn:')) return rerunDeployed(argument!, values);
-    throw new UsageError(`rerun takes a deployed execution's ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME), got '${argument}'; local runs cannot be rerun yet`);
+    return rerunLocalRun(argument!, values);
   },
 });
 
@@ -53,4 +56,13 @@ export async function rerunDeployed(executionArn: string, values: Values<typeof 
     console.log(`Rerunning '${pipeline.config.name}' ${from}\n  input:     ${JSON.stringify(rerunInput)}\n  execution: ${newArn}\n  console:   ${url}`);
   }
   return values.follow ? followDeployed(aws, pipeline, newArn, values.interval) : 0;
+}
+
+/** The local path of `rerun`: a kept local run (its id from `history --list`), run again from its failed step. */
+async function rerunLocalRun(runId: string, values: Values<typeof options>): Promise<number> {
+  const { rerunLocal } = await import('./rerun-local');
+  const rerun = await rerunLocal(runId);
+  if (values.output !== 'json') console.log(`Rerunning local run ${rerun.runId} of '${rerun.pipeline}' from '${rerun.fromStep}', the step that failed`);
+  const { fromStep, ...input } = rerun.input;
+  return runLocally({ ...values, pipeline: rerun.pipeline, input, fromStep: String(fromStep) });
 }
