@@ -96,7 +96,7 @@ describe('the deployed cleaner', () => {
     expect(refused).toEqual([
       expect.objectContaining({
         message: 'stop call refused: the remote job may still be running',
-        executionArn: arn,
+        execution: arn,
         jobId: 'j9',
         stopFunction: STOP.FunctionName,
         error: 'AccessDeniedException: User is not authorized to perform: lambda:InvokeFunction',

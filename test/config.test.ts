@@ -107,7 +107,7 @@ describe('loadConfig', () => {
       - kind: populateRecipe
         recipeId: "2"`, '    schedule:\n      expression: rate(6 hours)');
     const [pipeline] = parseConfig(text, '/tmp/defaults.yaml').pipelines;
-    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120 });
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 120, learnFromHistory: true });
     expect(pipeline.retry).toEqual({
       rateLimited: { intervalSeconds: 10, maxAttempts: 6, backoffRate: 2 },
       transient: { intervalSeconds: 5, maxAttempts: 4, backoffRate: 2 },
@@ -121,7 +121,7 @@ describe('loadConfig', () => {
   it('fills the rest of a partly given polling block', () => {
     const text = minimal('', '    polling:\n      timeoutMinutes: 30');
     const [pipeline] = parseConfig(text, '/tmp/partial.yaml').pipelines;
-    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 30 });
+    expect(pipeline.polling).toEqual({ initialIntervalSeconds: 5, maxIntervalSeconds: 300, backoffRate: 1.1, timeoutMinutes: 30, learnFromHistory: true });
   });
 
   it('accepts a rate exactly as long as the job timeout, and cron schedules whatever the timeout', () => {

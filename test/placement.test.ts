@@ -1,6 +1,6 @@
 /**
  * Placement is stable: editing, growing or deleting one pipeline never moves another to a
- * different stack, and an appended one goes where there is room. 45 one-step pipelines need two
+ * different stack, and an appended one goes where there is room. 40 one-step pipelines need two
  * stacks (their resources fill the first); each case rebuilds from the placement before it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { placementFileFor, readPlacement, writePlacement, type Placement } from 
 import { planStacks, stateMachineNamePrefix, type StackMeasure } from '../lib/stack-plan';
 import { configOf, smallPipeline } from './support/generated-configs';
 
-const names = Array.from({ length: 45 }, (_, i) => `p-${i + 1}`);
+const names = Array.from({ length: 40 }, (_, i) => `p-${i + 1}`);
 const build = (pipelines: string[], placement: Placement): BuiltApp => buildApp({ config: configOf(pipelines), bundle: false, placement });
 const stackOf = (built: BuiltApp) => new Map(built.stacks.flatMap((s) => [...s.pipelines.keys()].map((name) => [name, s.stackName] as const)));
 
@@ -21,7 +21,7 @@ beforeAll(() => {
   first = build(names.map((n) => smallPipeline(n)), new Map());
 }, 600_000);
 
-describe('placement of 45 pipelines', { timeout: 600_000 }, () => {
+describe('placement of 40 pipelines', { timeout: 600_000 }, () => {
   it('fills the first stack, then starts a second, and records where each pipeline is', () => {
     expect(first.stacks.map((s) => s.stackName)).toEqual(['Continuum', 'Continuum-2']);
     expect([...first.placement.keys()]).toEqual(names);

@@ -74,9 +74,9 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
   const releaseSlots = async (executionArn: string): Promise<string[]> => {
     if (!dynamodb || !slotTable) return [];
     const slots = await releaseExecutionSlots(dynamodb, slotTable, slotPools, executionArn);
-    if (slots.released.length > 0) logger.info('released tenant job slots', { executionArn, released: slots.released });
+    if (slots.released.length > 0) logger.info('released tenant job slots', { execution: executionArn, released: slots.released });
     if (slots.failed.length > 0) {
-      logger.warn('some tenant job slots could not be released', { executionArn, failed: slots.failed });
+      logger.warn('some tenant job slots could not be released', { execution: executionArn, failed: slots.failed });
       throw new Error(`could not release ${slots.failed.length} tenant job slot(s) of ${executionArn}: ${slots.failed.map((f) => f.error).join('; ')}`);
     }
     return slots.released;
@@ -100,13 +100,13 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
     const history = await readExecutionHistory(sfn, executionArn);
     const states = history.states.map((state) => state.data);
     const jobs = unfinishedJobs(states);
-    logger.info('execution ended early', { executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
+    logger.info('execution ended early', { execution: executionArn, status, unfinishedJobs: jobs.map((j) => j.jobId) });
     const result: { -readonly [K in keyof CleanupResult]: CleanupResult[K] } = { executionArn, stopped: [], failed: [] };
     for (const job of jobs) {
       const error = await stop(lambda, job);
       if (error) {
         // One line per refused stop, with what a person needs to stop the job by hand.
-        logger.error('stop call refused: the remote job may still be running', { executionArn, status, jobId: job.jobId, stopFunction: job.FunctionName, error });
+        logger.error('stop call refused: the remote job may still be running', { execution: executionArn, status, jobId: job.jobId, stopFunction: job.FunctionName, error });
         result.failed.push({ jobId: job.jobId, error });
       } else result.stopped.push(job.jobId);
     }
@@ -116,16 +116,16 @@ export function createHandler(clients: CleanupClients = {}, env: SlotTableEnviro
       const others = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 10 }));
       const running = (others.executions ?? []).filter((e) => e.executionArn !== executionArn).map((e) => e.executionArn);
       if (running.length > 0) {
-        logger.warn('not looking for jobs whose submit was in flight: other executions run and may hold jobs of the same configurations', { executionArn, running });
+        logger.warn('not looking for jobs whose submit was in flight: other executions run and may hold jobs of the same configurations', { execution: executionArn, running });
       } else {
         const inFlight = await stopInFlightJobs(submits, knownJobIds(states), history.startedAt, (name, payload) => invokeOrThrow(lambda, name, payload));
-        if (inFlight.stopped.length > 0) logger.info('stopped jobs whose submit was in flight', { executionArn, stopped: inFlight.stopped });
+        if (inFlight.stopped.length > 0) logger.info('stopped jobs whose submit was in flight', { execution: executionArn, stopped: inFlight.stopped });
         result.stopped.push(...inFlight.stopped.map((job) => job.jobId));
         if (inFlight.stopped.length > 0) result.stoppedInFlight = inFlight.stopped;
         result.failed.push(...inFlight.failed.map((job) => ({ jobId: job.jobId, error: job.error ?? '' })));
       }
     }
-    if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { ...result });
+    if (result.failed.length > 0) logger.warn('some jobs could not be stopped', { execution: result.executionArn, ...result });
     return result;
   }
 }

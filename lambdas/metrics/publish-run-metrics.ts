@@ -41,7 +41,7 @@ export function createHandler(clients: RunMetricsClients = {}) {
     }));
     // PutMetricData takes at most 1000 values per call; a pipeline has a handful of steps.
     if (data.length > 0) await cloudwatch.send(new PutMetricDataCommand({ Namespace: CONTINUUM_METRICS.namespace, MetricData: data }));
-    logger.info('job durations', { executionArn, pipeline, durations });
+    logger.info('job durations', { execution: executionArn, pipeline, durations });
     return durations;
   };
 }
