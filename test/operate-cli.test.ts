@@ -13,8 +13,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config/load';
 import { synthesizeForLocalRun } from '../lib/local/synthesized';
@@ -23,8 +23,8 @@ import { deployedPipeline, deployedPipelines, type DeployedPipeline } from '../l
 import { describeExecution, startExecution } from '../lib/operate/executions';
 import { followExecution } from '../lib/operate/follow';
 import { MOTO_MISSING, startMoto, type MotoServer } from './support/moto';
+import { deployToMoto } from './support/moto-deploy';
 
-const ROLE = 'arn:aws:iam::123456789012:role/continuum-test';
 const CLUSTERS = 'Refresh record clusters';
 
 // Two Tamr Mastering pipelines: one scheduled in Europe/Paris (deployed as synthesized), one
@@ -111,24 +111,7 @@ describe.skipIf(MOTO_MISSING)('continuum operate commands against moto', { timeo
     const config = loadConfig(configFile);
     pipelines = deployedPipelines(config);
     const synthesized = synthesizeForLocalRun(config);
-    for (const pipeline of pipelines) {
-      const definition = pipeline.config.name === 'mastering-nightly' ? standIn(pipeline) : synthesized.pipelines.get(pipeline.config.name)!.definition;
-      const { stateMachineArn: arn } = await aws.sfn.send(new CreateStateMachineCommand({ name: pipeline.stateMachineName, definition: JSON.stringify(definition), roleArn: ROLE }));
-      const schedule = pipeline.config.schedule;
-      if (pipeline.scheduleName && schedule) {
-        await aws.scheduler.send(
-          new CreateScheduleCommand({
-            Name: pipeline.scheduleName,
-            ScheduleExpression: schedule.expression,
-            ScheduleExpressionTimezone: schedule.timezone,
-            FlexibleTimeWindow: { Mode: 'OFF' },
-            State: 'ENABLED',
-            Description: `Starts Continuum pipeline '${pipeline.config.name}'`,
-            Target: { Arn: arn, RoleArn: ROLE, Input: JSON.stringify({ trigger: 'schedule' }), RetryPolicy: { MaximumRetryAttempts: 2 } },
-          }),
-        );
-      }
-    }
+    await deployToMoto(aws, pipelines, (pipeline) => pipeline.config.name === 'mastering-nightly' ? standIn(pipeline) : synthesized.pipelines.get(pipeline.config.name)!.definition);
     // A scheduled run of the stand-in that fails at record clusters (Pass/Fail states end at once).
     const nightly = deployedPipeline(pipelines, 'mastering-nightly');
     failedArn = await startExecution(aws, `arn:aws:states:eu-west-1:123456789012:stateMachine:${nightly.stateMachineName}`, { trigger: 'schedule', mlConfigurationChanged: true }, 'nightly-1');

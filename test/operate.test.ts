@@ -3,8 +3,7 @@
  * example config's state machines and schedules are created in it from the synthesized app, as
  * `cdk deploy` would, then read and changed through the same SDK calls the CLI makes.
  */
-import { CreateScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config/load';
 import { synthesizeForLocalRun } from '../lib/local/synthesized';
@@ -14,8 +13,8 @@ import { executionHistory, startExecution, stateMachineArn, toLocalHistory } fro
 import { setScheduleState } from '../lib/operate/schedules';
 import { pipelineStatus } from '../lib/operate/status';
 import { MOTO_MISSING, startMoto, type MotoServer } from './support/moto';
+import { deployToMoto } from './support/moto-deploy';
 
-const ROLE = 'arn:aws:iam::123456789012:role/continuum-test';
 
 describe.skipIf(MOTO_MISSING)('operating deployed pipelines, against moto', () => {
   let moto: MotoServer;
@@ -30,24 +29,7 @@ describe.skipIf(MOTO_MISSING)('operating deployed pipelines, against moto', () =
     const config = loadConfig('pipelines.yaml');
     pipelines = deployedPipelines(config);
     const synthesized = synthesizeForLocalRun(config);
-    for (const pipeline of pipelines) {
-      const definition = synthesized.pipelines.get(pipeline.config.name)!.definition;
-      const { stateMachineArn: arn } = await aws.sfn.send(new CreateStateMachineCommand({ name: pipeline.stateMachineName, definition: JSON.stringify(definition), roleArn: ROLE }));
-      const schedule = pipeline.config.schedule;
-      if (pipeline.scheduleName && schedule) {
-        await aws.scheduler.send(
-          new CreateScheduleCommand({
-            Name: pipeline.scheduleName,
-            ScheduleExpression: schedule.expression,
-            ScheduleExpressionTimezone: schedule.timezone,
-            FlexibleTimeWindow: { Mode: 'OFF' },
-            State: schedule.enabled ? 'ENABLED' : 'DISABLED',
-            Description: `Starts Continuum pipeline '${pipeline.config.name}'`,
-            Target: { Arn: arn, RoleArn: ROLE, Input: JSON.stringify({ ...schedule.input, trigger: 'schedule' }), RetryPolicy: { MaximumRetryAttempts: 2 } },
-          }),
-        );
-      }
-    }
+    await deployToMoto(aws, pipelines, (pipeline) => synthesized.pipelines.get(pipeline.config.name)!.definition);
   }, 180_000); // two synths and a server start: a minute on a loaded machine (a margin, not a timing assertion)
 
   afterAll(async () => {
