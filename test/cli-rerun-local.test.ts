@@ -70,7 +70,7 @@ describe('continuum run at a step', { timeout: 180_000 }, () => {
   it('refuses an unknown step or input field with exit 2, naming the right ones, and runs nothing', async () => {
     const step = await run('--from-step', 'Refresh record cluster');
     expect(step.code).toBe(2);
-    expect(step.stderr).toContain("--from-step: pipeline 'tamr-mastering-demo' has no step 'Refresh record cluster'; did you mean 'Refresh record clusters'?");
+    expect(step.stderr).toContain("--from-step: pipeline 'tamr-mastering-demo' has no step 'Refresh record cluster' (did you mean 'Refresh record clusters'?); its steps: 'Update dataset records'");
     expect(step.stderr).toContain("'Update dataset records', 'Refresh unified dataset', 'Update recipe', 'Refresh record pairs', 'Refresh record clusters', 'Refresh dataset export'");
 
     // The typo: accepted silently before, the recipe step skipped and the run SUCCEEDED.

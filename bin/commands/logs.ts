@@ -1,6 +1,6 @@
 import { defineCommand } from './declare';
 import { intervalOption, openOperate, profileOption, regionOption } from './operate';
-import { configOption, outputOption } from './shared';
+import { configOption, outputOption, unknownStepProblem } from './shared';
 
 export const logsCommand = defineCommand({
   name: 'logs',
@@ -28,12 +28,9 @@ handlers write carries the execution ARN, the state and the pipeline, so the lin
     const { OperateError, pipelineOfExecution } = await import('../../lib/operate/deployed');
     const { executionLogs } = await import('../../lib/operate/logs');
     const { describeExecution } = await import('../../lib/operate/executions');
-    const { didYouMean } = await import('../../lib/text/suggest');
     const pipeline = pipelineOfExecution(pipelines, values.execution);
-    const titles = pipeline.jobs.map((j) => j.title);
-    if (values.step !== undefined && !titles.includes(values.step)) {
-      throw new OperateError(`--step: pipeline '${pipeline.config.name}' has no step '${values.step}'${didYouMean(values.step, titles)}; its steps: ${titles.map((t) => `'${t}'`).join(', ')}`);
-    }
+    const problem = values.step === undefined ? undefined : await unknownStepProblem('--step', pipeline.config.name, values.step, pipeline.jobs.map((j) => j.title));
+    if (problem) throw new OperateError(problem);
     const query = { executionArn: values.execution, ...(values.step !== undefined ? { step: values.step } : {}) };
     if (json) {
       console.log(JSON.stringify({ execution: values.execution, step: values.step ?? null, lines: await executionLogs(aws, pipeline, query) }, null, 2));

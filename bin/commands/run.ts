@@ -2,7 +2,7 @@ import type { LocalSession } from '../../lib/local/session';
 import { defineCommand } from './declare';
 import { activity } from './feedback';
 import { execute } from './execute';
-import { checkedRunInput } from './run-input';
+import { checkedInput } from './execution-input';
 import { checkPipelineName, configOption, loadConfigFile, outputOption, parseJsonObject, pipelineOption, readJsonFile } from './shared';
 
 /** The options of a local run that `run` and a local `rerun` share. */
@@ -54,7 +54,7 @@ export async function runLocally(request: LocalRunRequest): Promise<number> {
   try {
     const config = await loadConfigFile(request.config);
     await checkPipelineName(config, request.pipeline);
-    input = await checkedRunInput(config, request.pipeline, request.input, request.fromStep);
+    input = await checkedInput(config.pipelines.find((p) => p.name === request.pipeline)!, request.input, { fromStep: request.fromStep, refused: 'run' });
     const { LocalSession } = await import('../../lib/local/session');
     session = await LocalSession.open(config, secrets);
   } finally {

@@ -67,3 +67,13 @@ function jsonErrorPlace(text: string, message: string): string {
   const before = text.slice(0, offset).split('\n');
   return ` at line ${before.length}, column ${before[before.length - 1].length + 1}: ${reason}`;
 }
+
+/**
+ * What is wrong with a step title given on the command line (`--from-step`, `--step`), or
+ * undefined when the pipeline has that step: the message names the closest title and all of them.
+ */
+export async function unknownStepProblem(flag: string, pipelineName: string, step: string, titles: readonly string[]): Promise<string | undefined> {
+  if (titles.includes(step)) return undefined;
+  const { didYouMean } = await import('../../lib/text/suggest');
+  return `${flag}: pipeline '${pipelineName}' has no step '${step}'${didYouMean(step, titles)}; its steps: ${titles.map((t) => `'${t}'`).join(', ')}`;
+}

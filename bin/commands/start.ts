@@ -27,8 +27,8 @@ URL. The input is checked first: a field the pipeline does not declare (a typo s
     await checkPipelineName(config, values.pipeline);
     const pipelineConfig = config.pipelines.find((p) => p.name === values.pipeline)!;
     const input = { ...(values.input ? parseJsonObject(values.input, '--input') : {}) };
-    const { checkedInput } = await import('./start-input');
-    const checked = await checkedInput(pipelineConfig, input, values['from-step']);
+    const { checkedInput } = await import('./execution-input');
+    const checked = await checkedInput(pipelineConfig, input, { fromStep: values['from-step'], defaults: { trigger: 'manual' }, refused: 'started' });
     // Checked before the app is built: a wrong input costs no synth and starts nothing.
     const { aws, pipelines } = await openOperate(values, { dataOnStdout: json, config });
     const { deployedPipeline } = await import('../../lib/operate/deployed');
