@@ -37,7 +37,7 @@
  * (abort, execution timeout, a sibling Map iteration failing the run) the execution cleanup
  * releases: it removes every holder whose id starts with the execution's ARN.
  */
-import { Duration, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -45,6 +45,7 @@ import { Construct } from 'constructs';
 import { SLOT_COUNT, SLOT_LIMIT, SLOT_TABLE_KEY } from '../contract/slot-table';
 import type { SlotPool } from '../config/slot-pools';
 import { errorName } from '../contract/errors';
+import { stateTable } from './state-table';
 
 /** Template metadata on the table: the pool names (read by the local runner). */
 export const JOB_SLOTS_METADATA = 'continuum:job-slots';
@@ -72,18 +73,7 @@ export class JobSlotTable extends Construct {
   constructor(scope: Construct, id: string, props: { readonly pools: readonly SlotPool[] }) {
     super(scope, id);
     this.pools = new Map(props.pools.map((pool) => [pool.name, pool]));
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: SLOT_TABLE_KEY, type: dynamodb.AttributeType.STRING },
-      // A few writes per job: on-demand costs cents and never throttles a burst of submits.
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // Only the slots of running executions live here; deleting the stack deletes its state
-      // machines (ending their executions), so there is nothing to keep, and a retained table
-      // would be an orphan that a redeploy does not reuse.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    (this.table.node.defaultChild as CfnResource).addMetadata(JOB_SLOTS_METADATA, { pools: [...this.pools.keys()] });
+    this.table = stateTable(this, { key: SLOT_TABLE_KEY, metadata: { name: JOB_SLOTS_METADATA, value: { pools: [...this.pools.keys()] } } });
   }
 
   pool(name: string): SlotPool {

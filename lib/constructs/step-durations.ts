@@ -18,12 +18,13 @@
  * (this duration added, the newest ten kept), which the PutItem stores. Neither a failed read nor
  * a failed write fails the run.
  */
-import { Duration, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { STEP_DURATIONS_ATTRIBUTE, STEP_DURATIONS_KEY } from '../contract/step-durations';
+import { stateTable } from './state-table';
 
 /** Template metadata on the table (read by the local runner, which creates it in dynalite). */
 export const STEP_DURATIONS_METADATA = 'continuum:step-durations';
@@ -37,17 +38,7 @@ export class StepDurationTable extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: STEP_DURATIONS_KEY, type: dynamodb.AttributeType.STRING },
-      // Two small requests per job run: on demand costs cents and never throttles.
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // A cache of what the runs measured: losing it costs a few first runs on the adaptive
-      // schedule, and a retained table would be an orphan that a redeploy does not reuse.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    (this.table.node.defaultChild as CfnResource).addMetadata(STEP_DURATIONS_METADATA, { key: STEP_DURATIONS_KEY });
+    this.table = stateTable(this, { key: STEP_DURATIONS_KEY, metadata: { name: STEP_DURATIONS_METADATA, value: { key: STEP_DURATIONS_KEY } } });
   }
 }
 
