@@ -4,7 +4,7 @@ import { LongestFirstSequencer } from './test/support/sequencer';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['lib/local/polyfill.ts'],
+    setupFiles: ['lib/local/polyfill.ts', 'test/support/scratch-tmpdir.ts'],
     // Synth-heavy tests take seconds on an idle 2-core machine and far longer on a loaded one.
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -53,6 +53,21 @@ export interface BuiltApp {
   readonly measures?: readonly StackMeasure[];
 }
 
+/**
+ * Runs `use` with a scratch directory for an app's assembly, removed after. An App given no
+ * outdir (and no CDK_OUTDIR, which only the CDK CLI sets) makes a temporary `cdk.out*` directory
+ * of its own as it is constructed and never removes it: every local run, status or graph would
+ * leave one behind (a megabyte each, every night).
+ */
+export function withScratchOutdir<T>(use: (outdir: string) => T): T {
+  const outdir = mkdtempSync(join(tmpdir(), 'continuum-synth-'));
+  try {
+    return use(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 /** A trial layout is measured, re-planned and measured again at most this many times. */
 const MAX_TRIALS = 5;
 

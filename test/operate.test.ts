@@ -4,6 +4,8 @@
  * `cdk deploy` would, then read and changed through the same SDK calls the CLI makes.
  */
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../lib/config/load';
 import { synthesizeForLocalRun } from '../lib/local/synthesized';
@@ -15,11 +17,14 @@ import { pipelineStatus } from '../lib/operate/status';
 import { MOTO_MISSING, startMoto, type MotoServer } from './support/moto';
 import { deployToMoto } from './support/moto-deploy';
 
+/** What an App or a synth may leave in the temporary directory. */
+const appDirectories = () => readdirSync(tmpdir()).filter((name) => /^(cdk\.out|continuum-)/.test(name));
 
 describe.skipIf(MOTO_MISSING)('operating deployed pipelines, against moto', () => {
   let moto: MotoServer;
   let aws: AwsClients;
   let pipelines: DeployedPipeline[];
+  let leftBehind: string[];
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -27,14 +32,21 @@ describe.skipIf(MOTO_MISSING)('operating deployed pipelines, against moto', () =
     Object.assign(process.env, moto.env);
     aws = awsClients({ region: 'eu-west-1' });
     const config = loadConfig('pipelines.yaml');
+    const before = appDirectories();
     pipelines = deployedPipelines(config);
     const synthesized = synthesizeForLocalRun(config);
+    leftBehind = appDirectories().filter((name) => !before.includes(name));
     await deployToMoto(aws, pipelines, (pipeline) => synthesized.pipelines.get(pipeline.config.name)!.definition);
   }, 180_000); // two synths and a server start: a minute on a loaded machine (a margin, not a timing assertion)
 
   afterAll(async () => {
     process.env = saved;
     await moto?.stop();
+  });
+
+  it('leaves no app directory behind: finding the pipelines and synthesizing them clean up after themselves', () => {
+    // An App given no outdir makes a cdk.out* directory in the temporary directory and keeps it.
+    expect(leftBehind).toEqual([]);
   });
 
   it('finds every pipeline of the config by the stack naming, with its schedule and no runs yet', async () => {

@@ -4,7 +4,7 @@
  * functions its tasks invoke (handler id + environment) and the job metadata. What runs locally
  * is therefore exactly what `cdk deploy` would create.
  */
-import { buildApp } from '../app';
+import { buildApp, withScratchOutdir, type BuiltApp } from '../app';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
 import { JOB_SLOTS_METADATA } from '../constructs/job-slots';
@@ -72,7 +72,11 @@ export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string):
   // No history budget here: Step Functions' 25,000-event limit is the deployed service's, and
   // local runs (tests above all) use shortened waits with budgets no deployment could have.
   // `cdk synth`, `continuum synth` and deploys check it.
-  const { app, stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false });
+  // Everything is read out of the assembly before its scratch directory goes.
+  return withScratchOutdir((outdir) => readApp(buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } }), config));
+}
+
+function readApp({ app, stacks }: BuiltApp, config: LoadedConfig): SynthesizedApp {
   const assembly = app.synth();
   const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
   // Each stack is read on its own: its state machines invoke only its own functions. The slot

@@ -4,7 +4,7 @@
  * `cdk deploy` builds it, so split stacks and their placement are the ones deployed.
  */
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { buildApp } from '../app';
+import { buildApp, withScratchOutdir } from '../app';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
@@ -20,19 +20,21 @@ export interface DeployedPipeline {
 }
 
 export function deployedPipelines(config: LoadedConfig, stackName?: string): DeployedPipeline[] {
-  const { stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false });
-  return stacks.flatMap((stack) =>
-    [...stack.pipelines].map(([name, pipeline]): DeployedPipeline => {
-      const machine = pipeline.stateMachine.node.defaultChild as CfnStateMachine;
-      return {
-        config: config.pipelines.find((p) => p.name === name)!,
-        stackName: stack.stackName,
-        stateMachineName: String(machine.stateMachineName),
-        ...(pipeline.scheduleName ? { scheduleName: pipeline.scheduleName } : {}),
-        jobs: (machine.getMetadata(METADATA.jobs) as JobMetadata[] | undefined) ?? [],
-      };
-    }),
-  );
+  return withScratchOutdir((outdir) => {
+    const { stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } });
+    return stacks.flatMap((stack) =>
+      [...stack.pipelines].map(([name, pipeline]): DeployedPipeline => {
+        const machine = pipeline.stateMachine.node.defaultChild as CfnStateMachine;
+        return {
+          config: config.pipelines.find((p) => p.name === name)!,
+          stackName: stack.stackName,
+          stateMachineName: String(machine.stateMachineName),
+          ...(pipeline.scheduleName ? { scheduleName: pipeline.scheduleName } : {}),
+          jobs: (machine.getMetadata(METADATA.jobs) as JobMetadata[] | undefined) ?? [],
+        };
+      }),
+    );
+  });
 }
 
 /** The pipeline named `name`, or an error listing the names there are. */
