@@ -5,8 +5,10 @@
  * Per duration (1 min ... 8 h), recurring jobs whose lengths vary ±20 % (seeded RNG): 10 runs teach
  * the history, then the same 10 measured lengths run on (a) fixed 30 s (the first 3 only: its
  * figures follow from the length), (b) today's adaptive schedule and (c) the learned one; (d) the
- * oracle checks once, at the exact end. Plus a job twice its usual length, and the first run (no
- * history) against adaptive on the same length.
+ * oracle checks once, at the exact end. (c) is measured after 5 histories taught from scratch, 50
+ * runs in all: which 10 lengths a history happens to hold moves its window by about a check, and
+ * one history's medians would measure that luck rather than the schedule. Plus a job twice its
+ * usual length, and the first run (no history) against adaptive on the same length.
  *
  * Makespan: the seed's Tamr Cloud pipeline (7 source loads under the tenant's 5-job limit, then
  * data product, workflow, publish). Each job runs through the real state machine (a pipeline of
@@ -14,7 +16,8 @@
  * clock) after 10 nights of history; the night's schedule is then composed as the load Map runs
  * it (an item starts when an earlier one is seen done, at most 5 at once) and compared with the
  * ideal (the same order and limit, each job seen the instant it ends) and the seed notebook
- * (serial, a check every 30 s).
+ * (serial, a check every 30 s). Five measured nights follow the ten of history (each adds to it, as
+ * nights do); the figures are the median night's, every night's ratio is in the detail.
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { parseConfig } from '../lib/config/load';
@@ -28,6 +31,9 @@ import { VirtualClock } from '../lib/local/virtual-clock';
 export const LEARNED_DURATIONS = [60, 600, 3600, 14_400, 28_800] as const;
 const TRAINING_RUNS = 10;
 const MEASURED_RUNS = 10;
+/** Histories taught from scratch per duration; (c) is measured after each. */
+const HISTORIES = 5;
+const MEASURED_NIGHTS = 5;
 const FIXED_RUNS = 3;
 const JITTER = 0.2;
 /** States a status check adds to a run (outcome Choice, schedule Pass, Wait, status Task). */
@@ -49,6 +55,10 @@ export interface LearnedDetail {
   readonly worstLatencySeconds: Omit<Strategies, 'oracle'>;
   readonly twiceAsLong: { readonly seconds: number; readonly checks: number; readonly latencySeconds: number; readonly boundSeconds: number; readonly adaptiveLatencySeconds: number; readonly withinBound: boolean };
   readonly firstRun: { readonly seconds: number; readonly checks: number; readonly latencySeconds: number; readonly adaptiveChecks: number; readonly adaptiveLatencySeconds: number };
+  /** (c)'s medians after each history alone (10 runs each): the spread the pooled figure averages out. */
+  readonly perHistory: ReadonlyArray<{ readonly checks: number; readonly latencyPct: number }>;
+  /** (c)'s mean latency, % of each job's length. */
+  readonly meanLatencyPct: number;
 }
 type Strategies = { readonly fixed30: number; readonly adaptive: number; readonly learned: number; readonly oracle: number };
 
@@ -61,6 +71,8 @@ export interface MakespanDetail extends Makespan {
   readonly jobs: ReadonlyArray<{ readonly job: string; readonly seconds: number; readonly seenAfterSeconds: number; readonly checks: number }>;
   readonly continuumRatio: number;
   readonly notebookRatio: number;
+  /** Continuum's ratio to ideal on every measured night, in order (the figures above are the median night's). */
+  readonly nightlyRatios: readonly number[];
 }
 
 export interface LearnedBench {
@@ -172,20 +184,33 @@ export async function benchLearned(log: (line: string) => void = () => undefined
     const rows: LearnedRow[] = [];
     const details: LearnedDetail[] = [];
     for (const duration of LEARNED_DURATIONS) {
-      await forget('tm-learned/refreshUnifiedDataset');
-      const training = Array.from({ length: TRAINING_RUNS }, () => jitter(duration));
-      const measuredLengths = Array.from({ length: MEASURED_RUNS }, () => jitter(duration));
-      const taught: Measured[] = [];
-      for (const seconds of training) taught.push(await measure(session, 'tm-learned', seconds));
-      const firstAdaptive = await measure(session, 'tm-adaptive', training[0]);
       const fixed: Measured[] = [];
       const adaptive: Measured[] = [];
       const learned: Measured[] = [];
-      for (const [i, seconds] of measuredLengths.entries()) {
-        if (i < FIXED_RUNS) fixed.push(await measure(session, 'tm-fixed30', seconds));
-        adaptive.push(await measure(session, 'tm-adaptive', seconds));
-        learned.push(await measure(session, 'tm-learned', seconds));
+      const learnedLengths: number[] = [];
+      const perHistory: LearnedDetail['perHistory'][number][] = [];
+      let first: { training: number[]; taught: Measured[]; adaptive: Measured } | undefined;
+      for (let h = 0; h < HISTORIES; h++) {
+        await forget('tm-learned/refreshUnifiedDataset');
+        const training = Array.from({ length: TRAINING_RUNS }, () => jitter(duration));
+        const measuredLengths = Array.from({ length: MEASURED_RUNS }, () => jitter(duration));
+        const taught: Measured[] = [];
+        for (const seconds of training) taught.push(await measure(session, 'tm-learned', seconds));
+        const runs: Measured[] = [];
+        for (const seconds of measuredLengths) runs.push(await measure(session, 'tm-learned', seconds));
+        learned.push(...runs);
+        learnedLengths.push(...measuredLengths);
+        perHistory.push({ checks: median(runs.map((r) => r.checks)), latencyPct: round(median(runs.map((r, i) => (100 * r.latencySeconds) / measuredLengths[i])), 2) });
+        if (h > 0) continue;
+        // The schedules that do not learn, on the first history's lengths.
+        first = { training, taught, adaptive: await measure(session, 'tm-adaptive', training[0]) };
+        for (const [i, seconds] of measuredLengths.entries()) {
+          if (i < FIXED_RUNS) fixed.push(await measure(session, 'tm-fixed30', seconds));
+          adaptive.push(await measure(session, 'tm-adaptive', seconds));
+        }
       }
+      const { training, taught, adaptive: firstAdaptive } = first!;
+      const latencyPcts = learned.map((r, i) => (100 * r.latencySeconds) / learnedLengths[i]);
       const twice = await measure(session, 'tm-learned', 2 * duration);
       const twiceAdaptive = await measure(session, 'tm-adaptive', 2 * duration);
       const oracle = (runs: Measured[]) => median(runs.map((r) => r.transitions - (r.checks - 1) * CHECK_STATES));
@@ -193,7 +218,7 @@ export async function benchLearned(log: (line: string) => void = () => undefined
         durationSeconds: duration,
         checks: { fixed30: median(fixed.map((r) => r.checks)), adaptive: median(adaptive.map((r) => r.checks)), learned: median(learned.map((r) => r.checks)), oracle: 1 },
         latencySeconds: { fixed30: median(fixed.map((r) => r.latencySeconds)), adaptive: median(adaptive.map((r) => r.latencySeconds)), learned: median(learned.map((r) => r.latencySeconds)) },
-        latencyPct: { learned: round(median(learned.map((r, i) => (100 * r.latencySeconds) / measuredLengths[i])), 2) },
+        latencyPct: { learned: round(median(latencyPcts), 2) },
       };
       const bound = Math.min(0.1 * 2 * duration, 300);
       rows.push(row);
@@ -204,10 +229,12 @@ export async function benchLearned(log: (line: string) => void = () => undefined
         worstLatencySeconds: { fixed30: Math.max(...fixed.map((r) => r.latencySeconds)), adaptive: Math.max(...adaptive.map((r) => r.latencySeconds)), learned: Math.max(...learned.map((r) => r.latencySeconds)) },
         twiceAsLong: { seconds: 2 * duration, checks: twice.checks, latencySeconds: twice.latencySeconds, boundSeconds: bound, adaptiveLatencySeconds: twiceAdaptive.latencySeconds, withinBound: twice.latencySeconds <= bound },
         firstRun: { seconds: training[0], checks: taught[0].checks, latencySeconds: taught[0].latencySeconds, adaptiveChecks: firstAdaptive.checks, adaptiveLatencySeconds: firstAdaptive.latencySeconds },
+        perHistory,
+        meanLatencyPct: round(latencyPcts.reduce((sum, pct) => sum + pct, 0) / latencyPcts.length, 2),
       });
       log(`    ${duration} s: checks ${row.checks.fixed30} / ${row.checks.adaptive} / ${row.checks.learned}, latency ${row.latencySeconds.learned} s (${row.latencyPct.learned} %)`);
     }
-    log('  Makespan: 10 nights of history for each job of the seed Tamr Cloud pipeline, then one measured night ...');
+    log('  Makespan: 10 nights of history for each job of the seed Tamr Cloud pipeline, then 5 measured nights ...');
     const makespanDetail = await benchMakespan(session, jitter);
     const { idealSeconds, continuumSeconds, notebookSeconds } = makespanDetail;
     return { learnedPolling: rows, learnedPollingDetail: details, makespan: { idealSeconds, continuumSeconds, notebookSeconds }, makespanDetail };
@@ -218,6 +245,15 @@ export async function benchLearned(log: (line: string) => void = () => undefined
 
 async function benchMakespan(session: LocalSession, jitter: (seconds: number) => number): Promise<MakespanDetail> {
   for (let night = 0; night < TRAINING_RUNS; night++) for (const job of SEED_JOBS) await measure(session, job.pipeline, jitter(job.minutes * 60));
+  const nights: Omit<MakespanDetail, 'nightlyRatios'>[] = [];
+  for (let night = 0; night < MEASURED_NIGHTS; night++) nights.push(await measureNight(session, jitter));
+  const ratios = nights.map((n) => n.continuumRatio);
+  const middle = [...nights].sort((a, b) => a.continuumRatio - b.continuumRatio)[Math.floor(nights.length / 2)];
+  return { ...middle, nightlyRatios: ratios };
+}
+
+/** One night of the seed pipeline: each job on the real state machine, composed as the Map runs them. */
+async function measureNight(session: LocalSession, jitter: (seconds: number) => number): Promise<Omit<MakespanDetail, 'nightlyRatios'>> {
   const jobs: Array<MakespanDetail['jobs'][number] & { parallel: boolean }> = [];
   for (const job of SEED_JOBS) {
     const seconds = jitter(job.minutes * 60);

@@ -42,19 +42,19 @@ describe('learned polling', () => {
     expect(learnedWait([], 100, adaptive)).toBeNull();
   });
 
-  it('checks first at the low end of the history, then every 5 % of the age up to 5 % past the longest run seen', () => {
+  it('checks first at the low end of the history, then every 4 % of the age up to 5 % past the longest run seen', () => {
     const window = checkWindow(tenMinutes)!;
     expect(window.start).toBe(588); // the 10th percentile: 570 + 0.9 × (590 − 570)
     expect(window.end).toBeCloseTo(693);
     expect(learnedWait(tenMinutes, 0, adaptive)).toBe(588);
-    expect(learnedWait(tenMinutes, 600, adaptive)).toBe(30);
+    expect(learnedWait(tenMinutes, 600, adaptive)).toBe(24);
   });
 
-  it('sees a usual job within 5 % of its duration with a handful of checks', () => {
+  it('sees a usual job within 4 % of its duration with a handful of checks', () => {
     for (const duration of [575, 600, 612, 650]) {
       const times = checks(tenMinutes, duration);
       expect(times.length).toBeLessThanOrEqual(4);
-      expect(times.at(-1)! - duration).toBeLessThanOrEqual(0.05 * duration);
+      expect(times.at(-1)! - duration).toBeLessThanOrEqual(0.04 * duration);
     }
   });
 
@@ -100,7 +100,7 @@ describe('learned polling', () => {
 
   it('answers the next check and, on success, the history to store', () => {
     expect(withLearnedPolling(running, request(item(tenMinutes), 0))).toMatchObject({ nextCheckSeconds: 588, durations: null });
-    expect(withLearnedPolling(running, request(item(tenMinutes), 600))).toMatchObject({ nextCheckSeconds: 30 });
+    expect(withLearnedPolling(running, request(item(tenMinutes), 600))).toMatchObject({ nextCheckSeconds: 24 });
     // No history: the schedule's wait (null), and the first duration to store.
     expect(withLearnedPolling(running, request({}, 100))).toMatchObject({ nextCheckSeconds: null, durations: null });
     expect(JSON.parse(withLearnedPolling(succeeded, request({}, 618)).durations!)).toEqual([618]);

@@ -137,6 +137,13 @@ describe('documentation files', () => {
     for (const file of files.filter((f) => f.startsWith('docs/'))) expect(readme, file).toContain(`](${file})`);
   });
 
+  it("README's cost table is the bench's last learned-polling figures (bench/results.json)", () => {
+    const results = JSON.parse(read('bench/results.json')) as { learnedPolling: Array<{ checks: Record<string, number>; latencyPct: { learned: number } }>; makespanDetail: { continuumRatio: number } };
+    const rows = [...section(readme, '## Cost').matchAll(/^\| \d+ (?:min|h) +\| ([\d. /]+?) +\| ([\d.]+) % +\|$/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(rows).toEqual(results.learnedPolling.map((r) => [`${r.checks.fixed30} / ${r.checks.adaptive} / ${r.checks.learned} / ${r.checks.oracle}`, r.latencyPct.learned]));
+    expect(section(readme, '## Cost')).toContain(`${results.makespanDetail.continuumRatio} × the ideal`);
+  });
+
   it('each reference moved to docs/ keeps its headings', () => {
     expect(read('docs/config-reference.md')).toMatch(/^# Config reference$/m);
     expect(read('docs/systems.md')).toMatch(/^## One pipeline, as deployed$/m);

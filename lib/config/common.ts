@@ -92,7 +92,7 @@ export const pollingSchema = z
       .boolean()
       .default(true)
       .describe(
-        "Keep each step's last 10 successful durations (in the stack's DynamoDB table) and place the next run's checks where the step usually ends: one wait to the history's 10th percentile, then a check every 5 % of the job's age up to 5 % past the longest, then the growing waits again. Without history (first runs, a new step) the waits above apply unchanged. `false` polls on the waits alone.",
+        "Keep each step's last 10 successful durations (in the stack's DynamoDB table) and place the next run's checks where the step usually ends: one wait to the history's 10th percentile, then a check every 4 % of the job's age up to 5 % past the longest, then the growing waits again. Without history (first runs, a new step) the waits above apply unchanged. `false` polls on the waits alone.",
       ),
   })
   .strict()
