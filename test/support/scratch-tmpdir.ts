@@ -4,12 +4,18 @@
  * given no outdir leaves a `cdk.out*` directory in the temporary directory for good: a full run
  * used to leave over a thousand of them (a gigabyte) on the CI machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-const scratch = mkdtempSync(join(tmpdir(), 'continuum-test-'));
+const machine = tmpdir();
+const scratch = mkdtempSync(join(machine, 'continuum-test-'));
+// tsx keeps its transform cache in the temporary directory: the CLI children of every file share
+// the machine's (rmSync removes the link, not the cache).
+const tsxCache = `tsx-${userInfo().uid}`;
+mkdirSync(join(machine, tsxCache), { recursive: true });
+symlinkSync(join(machine, tsxCache), join(scratch, tsxCache));
 process.env.TMPDIR = scratch;
 
 // Setup-file hooks run after the test file's own afterAll hooks (vitest's stacked order), so
