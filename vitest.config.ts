@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['lib/local/polyfill.ts', 'test/support/scratch-tmpdir.ts'],
+    // Each config is synthesized once per run, not once per file (test/support/synth-cache.ts).
+    globalSetup: ['test/support/synth-cache.ts'],
     // Synth-heavy tests take seconds on an idle 2-core machine and far longer on a loaded one.
     testTimeout: 120_000,
     hookTimeout: 120_000,

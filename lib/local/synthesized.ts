@@ -4,13 +4,14 @@
  * functions its tasks invoke (handler id + environment) and the job metadata. What runs locally
  * is therefore exactly what `cdk deploy` would create.
  */
-import { buildApp, withScratchOutdir, type BuiltApp } from '../app';
+import { buildApp, withScratchOutdir } from '../app';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
 import { JOB_SLOTS_METADATA } from '../constructs/job-slots';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
 import { STEP_DURATIONS_METADATA } from '../constructs/step-durations';
 import type { LocalSlotTable, LocalTable } from './dynamodb';
+import { cachedSynth } from './synth-cache';
 
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
@@ -69,21 +70,37 @@ export interface SynthesizedApp {
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
+  return readTemplates(cachedSynth(config, stackName, () => synthesizeTemplates(config, stackName)), config);
+}
+
+/** What a synth gives the local runner: each stack's template, and its uploaded records files. */
+interface SynthesizedTemplates {
+  readonly templates: CfnTemplate[];
+  /** Each local records file: the `s3://` URI of its asset (a CloudFormation value) and the file. */
+  readonly uploaded: Array<[unknown, string]>;
+}
+
+function synthesizeTemplates(config: LoadedConfig, stackName: string | undefined): SynthesizedTemplates {
   // No history budget here: Step Functions' 25,000-event limit is the deployed service's, and
   // local runs (tests above all) use shortened waits with budgets no deployment could have.
   // `cdk synth`, `continuum synth` and deploys check it.
-  // Everything is read out of the assembly before its scratch directory goes.
-  return withScratchOutdir((outdir) => readApp(buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } }), config));
+  return withScratchOutdir((outdir) => {
+    const { app, stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } });
+    const assembly = app.synth();
+    // Everything is read out of the assembly before its scratch directory goes.
+    return {
+      templates: stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate),
+      uploaded: stacks.flatMap((stack) => stack.records.uploaded.map(({ uri, path }): [unknown, string] => [stack.resolve(uri), path])),
+    };
+  });
 }
 
-function readApp({ app, stacks }: BuiltApp, config: LoadedConfig): SynthesizedApp {
-  const assembly = app.synth();
-  const templates = stacks.map((stack) => assembly.getStackByName(stack.stackName).template as CfnTemplate);
+function readTemplates({ templates, uploaded }: SynthesizedTemplates, config: LoadedConfig): SynthesizedApp {
   // Each stack is read on its own: its state machines invoke only its own functions. The slot
   // table is the first stack's; the others import it.
   const slotTable = templates.map(slotTableOf).find((table) => table !== undefined);
   const exports = exportsOf(templates);
-  const localObjects = new Map(stacks.flatMap((stack) => stack.records.uploaded.map(({ uri, path }): [string, string] => [flatten(stack.resolve(uri), exports), path])));
+  const localObjects = new Map(uploaded.map(([uri, path]): [string, string] => [flatten(uri, exports), path]));
   const pipelines = new Map(templates.flatMap((template) => [...pipelinesOf(template, config, { exports, slotTable, localObjects })]));
   const durationTables = templates.flatMap(durationTablesOf);
   return { template: templates[0], templates, pipelines, durationTables, ...(slotTable ? { slotTable } : {}) };
