@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pipelinesOf, type CfnTemplate } from '../lib/local/synthesized';
+import { exportsOf, pipelinesOf, slotTableOf, type CfnTemplate } from '../lib/local/synthesized';
 import { STACK_LIMITS } from '../lib/stack-plan';
 import { generatedPipelines } from '../bench/generated-pipelines';
+import { matchesSnapshot, snapshotText } from './support/definitions-snapshot';
 import type { ScaleSummary } from './support/scale-synth-child';
 
 const config = generatedPipelines(100);
@@ -62,6 +63,13 @@ describe('100 pipelines', () => {
     const pipelines = templates.flatMap(({ template }) => [...pipelinesOf(template, config).values()]);
     expect(pipelines).toHaveLength(100);
     for (const pipeline of pipelines) expect(pipeline.functions.size, pipeline.config.name).toBe(4);
+  });
+
+  it('synthesizes the definitions of the snapshot (test/snapshots/bench-100.json), as the local runner reads them', () => {
+    const all = templates.map((t) => t.template);
+    const app = { exports: exportsOf(all), slotTable: all.map(slotTableOf).find((table) => table !== undefined) };
+    const { matches, file } = matchesSnapshot('bench-100', snapshotText(all.flatMap((template) => [...pipelinesOf(template, config, app)]), true));
+    expect(matches, `${file} differs: review with git diff after UPDATE_SNAPSHOTS=1`).toBe(true);
   });
 
   it('measures what CDK writes: each stack within 900,000 bytes and 450 resources, as the template file says', () => {
