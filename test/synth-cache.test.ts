@@ -34,15 +34,15 @@ const on = { [SYNTH_CACHE_ENV]: join(dir, 'cache') };
 describe('synth cache', () => {
   it('is off without CONTINUUM_SYNTH_CACHE: every call synthesizes', () => {
     let calls = 0;
-    for (let i = 0; i < 2; i++) cachedSynth(config, undefined, () => ({ calls: ++calls }), {});
+    for (let i = 0; i < 2; i++) cachedSynth('test', config, undefined, () => ({ calls: ++calls }), {});
     expect(calls).toBe(2);
   });
 
   it('synthesizes once, then answers the same result from the cache', () => {
     let calls = 0;
     const synth = () => ({ calls: ++calls, templates: [{ Resources: {} }] });
-    const first = cachedSynth(config, 'Cached', synth, on);
-    const second = cachedSynth(config, 'Cached', synth, on);
+    const first = cachedSynth('test', config, 'Cached', synth, on);
+    const second = cachedSynth('test', config, 'Cached', synth, on);
     expect(calls).toBe(1);
     expect(second).toEqual(first);
     expect(readdirSync(on[SYNTH_CACHE_ENV]).filter((name) => name.endsWith('.partial'))).toEqual([]);
@@ -64,11 +64,11 @@ describe('synth cache', () => {
 
   it('synthesizes again over an unreadable entry', () => {
     const cache = { [SYNTH_CACHE_ENV]: join(dir, 'corrupt') };
-    cachedSynth(config, undefined, () => ({ n: 1 }), cache);
+    cachedSynth('test', config, undefined, () => ({ n: 1 }), cache);
     const [entry] = readdirSync(cache[SYNTH_CACHE_ENV]);
     writeFileSync(join(cache[SYNTH_CACHE_ENV], entry), '{"n":');
-    expect(cachedSynth(config, undefined, () => ({ n: 2 }), cache)).toEqual({ n: 2 });
-    expect(cachedSynth(config, undefined, () => ({ n: 3 }), cache)).toEqual({ n: 2 });
+    expect(cachedSynth('test', config, undefined, () => ({ n: 2 }), cache)).toEqual({ n: 2 });
+    expect(cachedSynth('test', config, undefined, () => ({ n: 3 }), cache)).toEqual({ n: 2 });
   });
 
   it('gives the local runner the same app from a hit as from a synth', () => {

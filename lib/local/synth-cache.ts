@@ -21,11 +21,14 @@ export const SYNTH_CACHE_ENV = 'CONTINUUM_SYNTH_CACHE';
 const FORMAT = 1;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** `synth()`'s result for this config, from the cache when it holds one (JSON-serializable results only). */
-export function cachedSynth<T>(config: LoadedConfig, stackName: string | undefined, synth: () => T, env: Readonly<Record<string, string | undefined>> = process.env): T {
+/**
+ * `synth()`'s result for this config, from the cache when it holds one (JSON-serializable results
+ * only). `kind` names what `synth` computes from the app (two kinds of result never share an entry).
+ */
+export function cachedSynth<T>(kind: string, config: LoadedConfig, stackName: string | undefined, synth: () => T, env: Readonly<Record<string, string | undefined>> = process.env): T {
   const dir = env[SYNTH_CACHE_ENV];
   if (!dir) return synth();
-  const file = join(dir, `${synthKey(config, stackName, env)}.json`);
+  const file = join(dir, `${kind}-${synthKey(config, stackName, env)}.json`);
   if (existsSync(file)) {
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as T;

@@ -70,7 +70,7 @@ export interface SynthesizedApp {
 
 /** Synthesize without bundling (local runs import the handler sources directly). */
 export function synthesizeForLocalRun(config: LoadedConfig, stackName?: string): SynthesizedApp {
-  return readTemplates(cachedSynth(config, stackName, () => synthesizeTemplates(config, stackName)), config);
+  return readTemplates(cachedSynth('templates', config, stackName, () => synthesizeTemplates(config, stackName)), config);
 }
 
 /** What a synth gives the local runner: each stack's template, and its uploaded records files. */

@@ -5,6 +5,7 @@
  */
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { buildApp, withScratchOutdir } from '../app';
+import { cachedSynth } from '../local/synth-cache';
 import type { LoadedConfig } from '../config/load';
 import type { PipelineConfig } from '../config/schema';
 import { METADATA, type JobMetadata } from '../constructs/pipeline';
@@ -20,21 +21,25 @@ export interface DeployedPipeline {
 }
 
 export function deployedPipelines(config: LoadedConfig, stackName?: string): DeployedPipeline[] {
-  return withScratchOutdir((outdir) => {
-    const { stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } });
-    return stacks.flatMap((stack) =>
-      [...stack.pipelines].map(([name, pipeline]): DeployedPipeline => {
-        const machine = pipeline.stateMachine.node.defaultChild as CfnStateMachine;
-        return {
-          config: config.pipelines.find((p) => p.name === name)!,
-          stackName: stack.stackName,
-          stateMachineName: String(machine.stateMachineName),
-          ...(pipeline.scheduleName ? { scheduleName: pipeline.scheduleName } : {}),
-          jobs: (machine.getMetadata(METADATA.jobs) as JobMetadata[] | undefined) ?? [],
-        };
-      }),
-    );
-  });
+  // What the app names, without the config (JSON, so a synth cache can hold it: lib/local/synth-cache.ts).
+  const named = cachedSynth('deployed', config, stackName, () =>
+    withScratchOutdir((outdir) => {
+      const { stacks } = buildApp({ config, stackName, bundle: false, historyBudget: false, appProps: { outdir } });
+      return stacks.flatMap((stack) =>
+        [...stack.pipelines].map(([name, pipeline]) => {
+          const machine = pipeline.stateMachine.node.defaultChild as CfnStateMachine;
+          return {
+            name,
+            stackName: stack.stackName,
+            stateMachineName: String(machine.stateMachineName),
+            ...(pipeline.scheduleName ? { scheduleName: pipeline.scheduleName } : {}),
+            jobs: (machine.getMetadata(METADATA.jobs) as JobMetadata[] | undefined) ?? [],
+          };
+        }),
+      );
+    }),
+  );
+  return named.map(({ name, ...pipeline }): DeployedPipeline => ({ config: config.pipelines.find((p) => p.name === name)!, ...pipeline }));
 }
 
 /** The pipeline named `name`, or an error listing the names there are. */
