@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/load';
+import { placementFileFor } from '../placement';
 
 export const SYNTH_CACHE_ENV = 'CONTINUUM_SYNTH_CACHE';
 /** Bump when what is stored changes shape. */
@@ -52,7 +53,7 @@ export function synthKey(config: LoadedConfig, stackName: string | undefined, en
   add('cwd', process.cwd());
   add('config', JSON.stringify(config));
   add('stack', stackName ?? '');
-  const placement = join(dirname(config.file), `${config.file.replace(/^.*\//, '').replace(/\.[^.]*$/, '')}.placement.json`);
+  const placement = placementFileFor(config.file);
   if (existsSync(placement)) add('placement', readFileSync(placement));
   for (const file of namedFiles(config)) add(`file ${file}`, readFileSync(file));
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
