@@ -167,8 +167,7 @@ function addStacks(app: App, config: LoadedConfig, base: string, layout: readonl
  * caller's; removed after) and measures its templates.
  */
 function measureTrial(options: BuildAppOptions, config: LoadedConfig, base: string, layout: readonly PlannedStack[]): StackMeasure[] {
-  const outdir = mkdtempSync(join(tmpdir(), 'continuum-plan-'));
-  try {
+  return withScratchOutdir((outdir) => {
     const trial = newApp(options, false, { ...TRIAL_PROPS, outdir });
     const stacks = addStacks(trial, config, base, layout, options.historyBudget);
     for (const stack of stacks) {
@@ -176,9 +175,7 @@ function measureTrial(options: BuildAppOptions, config: LoadedConfig, base: stri
     }
     const assembly = trial.synth({ skipValidation: true });
     return stacks.map((stack) => measureTemplate(stack, assembly.getStackByName(stack.stackName).template as object));
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
